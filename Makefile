@@ -1,0 +1,51 @@
+# fieldd — the two commands: `make run` and `make test`.
+# Both install what is missing (Debian packages), build, and go on from there.
+
+PRESET ?= dev
+BUILD := build/$(PRESET)
+JOBS := $(shell nproc 2>/dev/null || echo 2)
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all deps build run test asan db db-stop bench format clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j$(JOBS)
+
+db: deps
+	@sh scripts/pg.sh start
+
+db-stop:
+	@sh scripts/pg.sh stop
+
+# Build, start the private PostgreSQL under var/, migrate, make sure an admin
+# exists (its generated password is printed once, when it is created) and serve.
+run: build db
+	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd migrate
+	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd user add --login admin \
+		--role admin --name 관리자 --generate-password --if-absent
+	@echo "fieldd: serving on http://$(LISTEN) (Ctrl-C stops; the database keeps running: make db-stop)"
+	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
+
+# The whole suite through ctest: unit, integration against throwaway clusters.
+test: build
+	@cd $(BUILD) && ctest --output-on-failure --timeout 600 -j$(JOBS)
+
+# The same suite built with AddressSanitizer + UBSan.
+asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+bench: 
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

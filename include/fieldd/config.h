@@ -1,0 +1,38 @@
+/*
+ * config.h — settings read once from the environment at start-up.
+ *
+ * The process has one config, filled by config_load() before any thread
+ * starts and read-only afterwards (borrowed pointers, process lifetime).
+ */
+#ifndef FIELDD_CONFIG_H
+#define FIELDD_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	const char *database_url;   /* DATABASE_URL, libpq URI or conninfo */
+	char listen_host[64];	    /* FIELDD_LISTEN host part, default 127.0.0.1 */
+	unsigned short listen_port; /* FIELDD_LISTEN port, default 8080 */
+	unsigned threads;	    /* FIELDD_THREADS: MHD workers = DB connections */
+	const char *base_url;	    /* FIELDD_BASE_URL, default http://<listen> */
+	const char *tz;		    /* FIELDD_TZ, default Asia/Seoul */
+	int log_level;		    /* FIELDD_LOG_LEVEL */
+	int secure_cookies;	    /* base_url is https */
+	/* limits, see docs/architecture.md */
+	unsigned conn_limit;	/* FIELDD_CONN_LIMIT: open connections, all clients */
+	unsigned per_ip_limit;	/* FIELDD_PER_IP_LIMIT: open connections per address */
+	unsigned conn_timeout;	/* FIELDD_CONN_TIMEOUT: idle seconds before close */
+	size_t conn_memory;	/* bytes MHD may use per connection (headers) */
+	unsigned max_inflight;	/* FIELDD_MAX_INFLIGHT: requests in handlers; past it 503 */
+	unsigned session_hours; /* FIELDD_SESSION_HOURS: absolute session lifetime */
+};
+
+extern struct config cfg;
+
+/*
+ * Reads the environment into cfg. On a bad value writes a one-line message
+ * into err (size errlen) and returns -1.
+ */
+int config_load(char *err, size_t errlen);
+
+#endif

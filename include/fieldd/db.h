@@ -1,0 +1,122 @@
+/*
+ * db.h — the database layer. SQL lives only in server/db/.
+ *
+ * Connections: one PGconn per thread (db_thread()), never shared. A broken
+ * connection is reset on the next db_thread() call; prepared statements are
+ * prepared lazily on each connection, so they come back after a reset.
+ *
+ * Status: every query returns an int — DB_HARD (< DB_SOFT) for errors a
+ * retry cannot fix, DB_SOFT for serialization failures, deadlocks and lost
+ * connections (the transaction runner retries those), 0 for no rows, n > 0
+ * for n rows. After an error, db->sqlstate and db->constraint say what
+ * happened (e.g. "23P01" and the exclusion constraint's name).
+ *
+ * Results are copied into the caller's arena and the PGresult is cleared
+ * before the call returns. Columns are read by name.
+ */
+#ifndef FIELDD_DB_H
+#define FIELDD_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct pg_conn;
+
+enum { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0 };
+
+#define DB_MAX_STMTS 512
+
+/* A statement prepared once per connection. Declare with DB_STMT. */
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int slot; /* assigned on first use; -1 before */
+};
+#define DB_STMT(var, text) static struct db_stmt var = {#var, text, -1}
+
+struct db {
+	struct pg_conn *pg; /* PGconn, opaque outside server/db */
+	char sqlstate[6];   /* of the last error, "" if none */
+	char constraint[64];
+	bool in_tx;
+	bool up; /* connected and set up (counted in the pool stats) */
+	unsigned char prepared[DB_MAX_STMTS];
+};
+
+/* A copied result: values are arena strings, NULL for SQL NULL. */
+struct db_rows {
+	int n, ncols;
+	char **cols;
+	char **vals; /* n * ncols */
+};
+
+/* Process-wide set-up; call before threads start. */
+void db_global_init(void);
+
+/*
+ * This thread's connection, connected (or reset) as needed. Returns NULL
+ * when the database cannot be reached; the caller answers 503. Borrowed:
+ * lives until db_thread_release() on this thread.
+ */
+struct db *db_thread(void);
+void db_thread_release(void);
+
+/* Opens a fresh connection for a one-off command (migrate, CLI). Caller frees with db_close. */
+struct db *db_open(const char *url, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/*
+ * Runs a prepared statement with text parameters (NULL = SQL NULL).
+ * out may be NULL when the rows are not wanted.
+ */
+int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *out, int nparams,
+	    const char *const *params);
+#define DB_ARGS(...)                                                                               \
+	(int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), (const char *const[]) \
+	{                                                                                          \
+		__VA_ARGS__                                                                        \
+	}
+/* Runs SQL text without parameters (DDL, migrations, BEGIN). */
+int db_exec_simple(struct db *db, const char *sql);
+
+/* Accessors: col must exist (a missing column is a programming error and aborts). */
+const char *db_val(const struct db_rows *r, int row, const char *col);
+int64_t db_int(const struct db_rows *r, int row, const char *col);
+bool db_bool(const struct db_rows *r, int row, const char *col);
+/* timestamptz text → RFC 3339 with offset ("2026-11-22T09:00:00+09:00"), arena-owned. */
+char *db_time(struct arena *a, const struct db_rows *r, int row, const char *col);
+
+/* Transactions. */
+enum db_iso { DB_READ_COMMITTED, DB_SERIALIZABLE, DB_READ_ONLY };
+int db_begin(struct db *db, enum db_iso iso);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Retries soft failures: how many attempts the runner makes in all. */
+#define DB_TX_ATTEMPTS 5
+/* Sleeps a short jittered back-off before retry number attempt (1-based). */
+void db_backoff(int attempt);
+
+/*
+ * Runs fn inside one transaction, retrying soft errors. fn returns a db
+ * status (>= 0 means commit). Returns fn's status, or DB_SOFT when retries
+ * ran out, or DB_HARD.
+ */
+int db_tx_run(struct db *db, enum db_iso iso, int (*fn)(struct db *, void *), void *ctx);
+
+/* Error classification of the last error. */
+bool db_err_unique(const struct db *db);      /* 23505 */
+bool db_err_exclusion(const struct db *db);   /* 23P01 */
+bool db_err_foreign_key(const struct db *db); /* 23503 */
+bool db_err_check(const struct db *db);	      /* 23514 */
+bool db_err_unavailable(const struct db *db); /* lost connection, timeouts */
+
+/* Pool state for /metrics. */
+struct db_pool_stats {
+	long connections, reconnects, failures, retries;
+};
+void db_pool_stats(struct db_pool_stats *out);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * http.h — the request context, the route table and replies.
+ *
+ * A request walks one way: the daemon matches the route table and answers
+ * 404/405/413/414/415/401/403 itself; it collects the body (capped), parses
+ * JSON strictly, opens the route's transaction and calls the handler. The
+ * handler parses its fields (http_parse_body), asks domain/ and db/, and
+ * sets exactly one reply. Everything lives in r->a, freed when MHD reports
+ * the request complete.
+ */
+#ifndef FIELDD_HTTP_H
+#define FIELDD_HTTP_H
+
+#include "fieldd/arena.h"
+#include "fieldd/errors.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct json_object;
+struct jfield;
+struct MHD_Connection;
+struct user_row;
+
+/* Roles as bits, so a route names every role it admits. */
+enum {
+	ROLE_ADMIN = 1u << 0,
+	ROLE_DISPATCHER = 1u << 1,
+	ROLE_LEAD = 1u << 2,
+	ROLE_ENGINEER = 1u << 3,
+	ROLES_STAFF = ROLE_ADMIN | ROLE_DISPATCHER | ROLE_LEAD,
+	ROLES_ANY = ROLE_ADMIN | ROLE_DISPATCHER | ROLE_LEAD | ROLE_ENGINEER,
+};
+/* "admin" → ROLE_ADMIN; 0 for an unknown name. */
+unsigned role_bit(const char *name);
+
+enum body_kind { BODY_NONE, BODY_JSON };
+/* How the daemon wraps the handler: no database, a read-only snapshot, or a
+ * serializable write transaction with Idempotency-Key support. */
+enum tx_kind { TX_NONE, TX_READ, TX_WRITE };
+enum { ROUTE_NO_IDEMPOTENCY = 1u << 0 /* responses hold secrets (login) */ };
+
+struct http_req;
+/*
+ * A handler. Returns a db status: >= 0 done (the reply is set), DB_SOFT to
+ * have the whole transaction retried, DB_HARD for a failure that becomes
+ * 500 (or 503 when the database is unavailable). A reply with status >= 400
+ * rolls the transaction back unless r->commit_on_error is set.
+ */
+typedef int (*http_handler)(struct http_req *r, struct db *db);
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/api/v1/users/{id}": {x} matches one segment */
+	http_handler fn;
+	enum body_kind body;
+	size_t max_body;
+	unsigned roles; /* 0: no login needed */
+	enum tx_kind tx;
+	unsigned flags;
+};
+
+extern const struct route http_routes[];
+extern const size_t http_nroutes;
+
+struct auth_user {
+	int64_t id;
+	const char *login, *name, *role;
+	unsigned role_bit;
+	int64_t team_id;	/* 0 when none */
+	const char *token_hash; /* of the session used */
+	bool via_cookie;
+	struct user_row *row; /* the whole account, as GET /me shows it */
+};
+
+struct http_header {
+	const char *name, *value;
+	struct http_header *next;
+};
+
+#define HTTP_MAX_PARAMS 4
+
+struct http_req {
+	struct arena *a;
+	struct MHD_Connection *conn;
+	const struct route *route; /* NULL when none matched */
+	int route_index;
+	char id[20]; /* request id, also sent as X-Request-Id */
+	uint64_t start_us;
+	const char *method, *path;
+	const char *params[HTTP_MAX_PARAMS];
+	int nparams;
+	struct abuf body;
+	bool body_too_large, counted_inflight, done;
+	struct json_object *json; /* parsed body, owned by the arena */
+	struct auth_user *user;
+	const char *idem_key;
+
+	/* the reply */
+	int status;
+	const char *ctype;
+	const char *rbody;
+	size_t rlen;
+	struct http_header *headers;
+	const char *err_code; /* for the log */
+	bool commit_on_error;
+};
+
+/* Path parameter i ({id} etc.), borrowed. */
+const char *http_param(struct http_req *r, int i);
+/* Path parameter i as a positive id; on failure replies 404 and returns -1. */
+int http_param_id(struct http_req *r, int i, int64_t *out);
+/* Query argument or request header, borrowed from MHD; NULL if absent. */
+const char *http_query(struct http_req *r, const char *key);
+const char *http_header_get(struct http_req *r, const char *name);
+
+/* Replies. Each replaces any earlier reply. */
+void reply_json(struct http_req *r, int status, struct json_object *o); /* takes o */
+void reply_raw(struct http_req *r, int status, const char *ctype, const char *body, size_t len);
+void reply_empty(struct http_req *r, int status);
+void reply_problem(struct http_req *r, enum err_id id, const char *detail);
+/* A problem with a rule code (e.g. "lead_required") instead of the registry's own. */
+void reply_problem_code(struct http_req *r, enum err_id id, const char *code, const char *detail);
+/* 422 validation_failed with errors: [{field, message}]. */
+void reply_invalid(struct http_req *r, const char *field, const char *message);
+void reply_invalid_list(struct http_req *r, struct json_object *errors); /* takes errors */
+void reply_add_header(struct http_req *r, const char *name, const char *value);
+
+/*
+ * Parses r->json against spec; on failure the 422 (or 400 for a body that
+ * is not an object) is already queued and it returns false.
+ */
+bool http_parse_body(struct http_req *r, const struct jfield *spec);
+
+/* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
+bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
+
+/* Daemon. */
+int http_start(void); /* returns -1 with a logged reason */
+void http_stop(void); /* finishes in-flight requests, then returns */
+
+/* Open connections and requests in progress, for metrics. */
+int http_open_connections(void);
+int http_inflight(void);
+
+/* Metrics (Prometheus text) appended to b. */
+void http_metrics_render(struct abuf *b);
+void http_metrics_record(int route_index, int status, uint64_t us);
+
+#endif

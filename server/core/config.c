@@ -1,0 +1,103 @@
+/* Environment configuration; see config.h. */
+#include "fieldd/config.h"
+#include "fieldd/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct config cfg;
+
+static int env_uint(const char *name, unsigned def, unsigned lo, unsigned hi, unsigned *out,
+		    char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+	if (!v || !*v) {
+		*out = def;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || *end || v[0] == '-' || n < lo || n > hi) {
+		snprintf(err, errlen, "invalid %s \"%s\": expected a whole number from %u to %u",
+			 name, v, lo, hi);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_listen(const char *v, char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':');
+	if (!colon || colon == v || (size_t)(colon - v) >= sizeof cfg.listen_host) {
+		snprintf(err, errlen, "invalid FIELDD_LISTEN \"%s\": expected HOST:PORT", v);
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || colon[1] == '\0' || port == 0 || port > 65535) {
+		snprintf(err, errlen, "invalid FIELDD_LISTEN \"%s\": port must be 1-65535", v);
+		return -1;
+	}
+	memcpy(cfg.listen_host, v, (size_t)(colon - v));
+	cfg.listen_host[colon - v] = '\0';
+	cfg.listen_port = (unsigned short)port;
+	return 0;
+}
+
+int config_load(char *err, size_t errlen)
+{
+	memset(&cfg, 0, sizeof cfg);
+	const char *v = getenv("DATABASE_URL");
+	cfg.database_url = v && *v ? v : NULL;
+
+	v = getenv("FIELDD_LISTEN");
+	if (parse_listen(v && *v ? v : "127.0.0.1:8080", err, errlen) < 0)
+		return -1;
+
+	if (env_uint("FIELDD_THREADS", 4, 1, 64, &cfg.threads, err, errlen) < 0 ||
+	    env_uint("FIELDD_CONN_LIMIT", 1000, 8, 100000, &cfg.conn_limit, err, errlen) < 0 ||
+	    env_uint("FIELDD_PER_IP_LIMIT", 200, 0, 100000, &cfg.per_ip_limit, err, errlen) < 0 ||
+	    env_uint("FIELDD_CONN_TIMEOUT", 30, 1, 3600, &cfg.conn_timeout, err, errlen) < 0 ||
+	    env_uint("FIELDD_MAX_INFLIGHT", 256, 1, 100000, &cfg.max_inflight, err, errlen) < 0 ||
+	    env_uint("FIELDD_SESSION_HOURS", 12, 1, 24 * 90, &cfg.session_hours, err, errlen) < 0)
+		return -1;
+	cfg.conn_memory = 64 * 1024;
+
+	static char base[128];
+	v = getenv("FIELDD_BASE_URL");
+	if (v && *v) {
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+			snprintf(err, errlen,
+				 "invalid FIELDD_BASE_URL \"%s\": expected http:// or https://", v);
+			return -1;
+		}
+		cfg.base_url = v;
+	} else {
+		snprintf(base, sizeof base, "http://%s:%u", cfg.listen_host, cfg.listen_port);
+		cfg.base_url = base;
+	}
+	cfg.secure_cookies = strncmp(cfg.base_url, "https://", 8) == 0;
+
+	v = getenv("FIELDD_TZ");
+	cfg.tz = v && *v ? v : "Asia/Seoul";
+
+	v = getenv("FIELDD_LOG_LEVEL");
+	cfg.log_level = LOG_INFO;
+	if (v && *v) {
+		cfg.log_level = log_parse_level(v);
+		if (cfg.log_level < 0) {
+			snprintf(
+			    err, errlen,
+			    "invalid FIELDD_LOG_LEVEL \"%s\": expected debug, info, warn or error",
+			    v);
+			return -1;
+		}
+	}
+	log_set_level((enum log_level)cfg.log_level);
+	return 0;
+}

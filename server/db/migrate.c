@@ -1,0 +1,144 @@
+/* The migration runner; see migrate.h. */
+#include "fieldd/migrate.h"
+#include "fieldd/arena.h"
+#include "fieldd/db.h"
+#include "fieldd/embed.h"
+#include "fieldd/log.h"
+#include "fieldd/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct embed_file *embed_find(const struct embed_file *files, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(files[i].name, name) == 0)
+			return &files[i];
+	return NULL;
+}
+
+static int version_of(const char *name)
+{
+	/* "0001_name.sql" */
+	if (strlen(name) < 6 || name[4] != '_')
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+	return atoi(name);
+}
+
+int migrate_latest(void)
+{
+	int v = 0;
+	for (size_t i = 0; i < embed_migrations_count; i++) {
+		int m = version_of(embed_migrations[i].name);
+		if (m > v)
+			v = m;
+	}
+	return v;
+}
+
+DB_STMT(q_mig_exists, "SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+DB_STMT(q_mig_version, "SELECT coalesce(max(version), 0) AS v FROM schema_migrations");
+DB_STMT(q_mig_get, "SELECT checksum FROM schema_migrations WHERE version = $1::int");
+DB_STMT(q_mig_put,
+	"INSERT INTO schema_migrations (version, name, checksum) VALUES ($1::int, $2, $3)");
+DB_STMT(q_mig_lock, "SELECT pg_advisory_lock(1000, 1)");
+DB_STMT(q_mig_unlock, "SELECT pg_advisory_unlock(1000, 1)");
+
+int migrate_current(struct db *db, int *version, char *err, size_t errlen)
+{
+	struct arena *a = arena_new();
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_mig_exists, &rows, 0, NULL);
+	*version = 0;
+	if (rc > 0 && db_bool(&rows, 0, "present")) {
+		rc = db_exec(db, a, &q_mig_version, &rows, 0, NULL);
+		if (rc > 0)
+			*version = (int)db_int(&rows, 0, "v");
+	}
+	arena_free(a);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot read the schema version");
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_one(struct db *db, struct arena *a, const struct embed_file *f, int *applied,
+		     char *err, size_t errlen)
+{
+	int v = version_of(f->name);
+	char vs[16];
+	snprintf(vs, sizeof vs, "%d", v);
+	const char *sum = util_sha256_hex(a, f->data, f->len);
+	struct db_rows rows;
+	if (db_begin(db, DB_READ_COMMITTED) < 0)
+		goto fail;
+	int rc = db_exec(db, a, &q_mig_get, &rows, DB_ARGS(vs));
+	if (rc < 0)
+		goto fail;
+	if (rc > 0) {
+		db_rollback(db);
+		if (strcmp(db_val(&rows, 0, "checksum"), sum) != 0) {
+			snprintf(
+			    err, errlen,
+			    "migration %s was changed after it was applied; add a new migration "
+			    "instead",
+			    f->name);
+			return -1;
+		}
+		return 0;
+	}
+	if (db_exec_simple(db, (const char *)f->data) < 0) {
+		snprintf(err, errlen, "migration %s failed (SQLSTATE %s)", f->name, db->sqlstate);
+		db_rollback(db);
+		return -1;
+	}
+	if (db_exec(db, a, &q_mig_put, NULL, DB_ARGS(vs, f->name, sum)) < 0 || db_commit(db) < 0)
+		goto fail;
+	log_msgf(LOG_INFO, "applied migration %s", f->name);
+	(*applied)++;
+	return 0;
+fail:
+	db_rollback(db);
+	snprintf(err, errlen, "could not apply migration %s (SQLSTATE %s)", f->name, db->sqlstate);
+	return -1;
+}
+
+int migrate_run(struct db *db, int *applied, char *err, size_t errlen)
+{
+	*applied = 0;
+	for (size_t i = 0; i < embed_migrations_count; i++)
+		if (version_of(embed_migrations[i].name) < 0) {
+			snprintf(err, errlen, "migration file name %s is not NNNN_name.sql",
+				 embed_migrations[i].name);
+			return -1;
+		}
+	struct arena *a = arena_new();
+	int ret = -1;
+	if (db_exec(db, a, &q_mig_lock, NULL, 0, NULL) < 0) {
+		snprintf(err, errlen, "could not take the migration lock");
+		goto out;
+	}
+	if (db_exec_simple(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			       " version integer PRIMARY KEY, name text NOT NULL,"
+			       " checksum text NOT NULL,"
+			       " applied_at timestamptz NOT NULL DEFAULT now())") < 0) {
+		snprintf(err, errlen, "cannot create schema_migrations (SQLSTATE %s)",
+			 db->sqlstate);
+		goto unlock;
+	}
+	/* the embedded list is sorted by name, hence by version */
+	for (size_t i = 0; i < embed_migrations_count; i++)
+		if (apply_one(db, a, &embed_migrations[i], applied, err, errlen) < 0)
+			goto unlock;
+	ret = 0;
+unlock:
+	db_exec(db, a, &q_mig_unlock, NULL, 0, NULL);
+out:
+	arena_free(a);
+	return ret;
+}

@@ -1,0 +1,42 @@
+/* Account rules: logins, passwords, login throttling. */
+#include "fieldd/domain.h"
+
+#include <string.h>
+
+const char *const domain_roles[] = {"admin", "dispatcher", "lead", "engineer", NULL};
+const char *const domain_device_kinds[] = {"desktop", "laptop", "printer", "monitor", "network",
+					   "scanner", "server", "phone",   "other",   NULL};
+
+const char *domain_check_login(const char *login)
+{
+	size_t n = strlen(login);
+	if (n < 2 || n > 64)
+		return "must be 2 to 64 characters";
+	for (size_t i = 0; i < n; i++) {
+		char c = login[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  (i > 0 && (c == '.' || c == '_' || c == '-'));
+		if (!ok)
+			return "may hold only lower-case letters, digits, '.', '_' and '-', "
+			       "starting with a letter or digit";
+	}
+	return NULL;
+}
+
+const char *domain_check_password(const char *pw)
+{
+	size_t chars = 0;
+	for (const char *p = pw; *p; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			chars++;
+	if (chars < DOMAIN_PASSWORD_MIN)
+		return "must be at least 12 characters";
+	if (strlen(pw) > DOMAIN_PASSWORD_MAX)
+		return "must be at most 128 bytes";
+	return NULL;
+}
+
+bool domain_login_throttled(long by_login, long by_addr)
+{
+	return by_login >= DOMAIN_LOGIN_MAX_PER_LOGIN || by_addr >= DOMAIN_LOGIN_MAX_PER_ADDR;
+}

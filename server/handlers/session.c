@@ -1,0 +1,138 @@
+/* Log in, log out, who am I. */
+#include "fieldd/config.h"
+#include "fieldd/db.h"
+#include "fieldd/domain.h"
+#include "fieldd/handlers.h"
+#include "fieldd/jspec.h"
+#include "fieldd/pg.h"
+#include "fieldd/util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *http_client_addr(struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char buf[INET6_ADDRSTRLEN] = "unknown";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+				  sizeof buf);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+				  sizeof buf);
+	}
+	return arena_strdup(r->a, buf);
+}
+
+/* A valid hash to verify against when the login is unknown, so that the
+ * answer takes as long as for a known login. */
+static char dummy_hash[256];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static void make_dummy(void)
+{
+	struct arena *a = arena_new();
+	const char *h = util_password_hash(a, "no such user, no such password");
+	snprintf(dummy_hash, sizeof dummy_hash, "%s", h ? h : "");
+	arena_free(a);
+}
+
+static const char *cookie_name(void)
+{
+	return cfg.secure_cookies ? "__Host-fieldd_session" : "fieldd_session";
+}
+
+int h_session_create(struct http_req *r, struct db *db)
+{
+	const char *login = NULL, *password = NULL;
+	const struct jfield spec[] = {
+	    {"login", J_STRING, true, false, 1, 64, NULL, &login, NULL},
+	    {"password", J_STRING, true, false, 1, 1024, NULL, &password, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	char *lower = arena_strdup(r->a, login);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	const char *addr = http_client_addr(r);
+
+	int64_t by_login = 0, by_addr = 0;
+	int rc =
+	    pg_login_failures(db, r->a, lower, addr, DOMAIN_LOGIN_WINDOW_MIN, &by_login, &by_addr);
+	if (rc < 0)
+		return rc;
+	if (domain_login_throttled(by_login, by_addr)) {
+		reply_problem(r, ERR_RATE_LIMITED,
+			      "too many failed logins; wait 15 minutes and try again");
+		reply_add_header(r, "Retry-After", "900");
+		return 0;
+	}
+	struct user_row u;
+	rc = pg_user_by_login(db, r->a, lower, &u);
+	if (rc < 0)
+		return rc;
+	bool ok;
+	if (rc == 0) {
+		pthread_once(&dummy_once, make_dummy);
+		util_password_verify(dummy_hash, password);
+		ok = false;
+	} else {
+		ok = util_password_verify(u.password_hash, password) && u.active;
+	}
+	if (!ok) {
+		rc = pg_login_failure_add(db, r->a, lower, addr);
+		if (rc < 0)
+			return rc;
+		reply_problem(r, ERR_BAD_CREDENTIALS, NULL);
+		r->commit_on_error = true; /* the failure must count */
+		return 0;
+	}
+	if ((rc = pg_login_failures_clear(db, r->a, lower)) < 0)
+		return rc;
+	const char *token = util_new_token(r->a);
+	const char *expires_at = NULL;
+	rc = pg_session_insert(db, r->a, util_sha256_hex(r->a, token, strlen(token)), u.id,
+			       cfg.session_hours, &expires_at);
+	if (rc < 0)
+		return rc;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "token", jstr(token));
+	json_object_object_add(o, "token_type", jstr("Bearer"));
+	json_object_object_add(o, "expires_at", jstr(expires_at));
+	json_object_object_add(o, "user", user_json(&u));
+	reply_json(r, 201, o);
+	reply_add_header(r, "Set-Cookie",
+			 arena_printf(r->a,
+				      "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
+				      cookie_name(), token, cfg.session_hours * 3600,
+				      cfg.secure_cookies ? "; Secure" : ""));
+	return 0;
+}
+
+int h_session_delete(struct http_req *r, struct db *db)
+{
+	int rc = pg_session_delete(db, r->a, r->user->token_hash);
+	if (rc < 0)
+		return rc;
+	reply_empty(r, 204);
+	reply_add_header(r, "Set-Cookie",
+			 arena_printf(r->a, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+				      cookie_name(), cfg.secure_cookies ? "; Secure" : ""));
+	return 0;
+}
+
+int h_me(struct http_req *r, struct db *db)
+{
+	(void)db;
+	reply_json(r, 200, user_json(r->user->row));
+	return 0;
+}

@@ -1,0 +1,124 @@
+/*
+ * Request metrics in Prometheus text format: counts by route and status and
+ * a latency histogram by route. Lock-free: relaxed atomics per cell.
+ */
+#include "fieldd/db.h"
+#include "fieldd/http.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define MAX_ROUTES 256
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+			       409, 413, 414, 415, 422, 429, 499, 500, 503};
+#define NSTATUS ((int)(sizeof statuses / sizeof statuses[0]) + 1) /* + other */
+static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+#define NBUCKET ((int)(sizeof bounds / sizeof bounds[0]))
+
+/* row MAX_ROUTES is "unmatched" */
+static atomic_ulong counts[MAX_ROUTES + 1][NSTATUS];
+static atomic_ulong buckets[MAX_ROUTES + 1][NBUCKET + 1];
+static atomic_ulong sum_us[MAX_ROUTES + 1];
+
+void http_metrics_record(int route_index, int status, uint64_t us)
+{
+	int row = route_index >= 0 && route_index < MAX_ROUTES ? route_index : MAX_ROUTES;
+	int col = NSTATUS - 1;
+	for (int i = 0; i < NSTATUS - 1; i++)
+		if (statuses[i] == status)
+			col = i;
+	atomic_fetch_add_explicit(&counts[row][col], 1, memory_order_relaxed);
+	double s = (double)us / 1e6;
+	int b = 0;
+	while (b < NBUCKET && s > bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&buckets[row][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sum_us[row], us, memory_order_relaxed);
+}
+
+static const char *route_label(int row, const char **method)
+{
+	if (row == MAX_ROUTES || (size_t)row >= http_nroutes) {
+		*method = "";
+		return "unmatched";
+	}
+	*method = http_routes[row].method;
+	return http_routes[row].pattern;
+}
+
+void http_metrics_render(struct abuf *b)
+{
+	abuf_adds(b, "# HELP fieldd_http_requests_total HTTP requests by route and status.\n"
+		     "# TYPE fieldd_http_requests_total counter\n");
+	for (int row = 0; row <= MAX_ROUTES; row++) {
+		const char *m, *route = route_label(row, &m);
+		for (int c = 0; c < NSTATUS; c++) {
+			unsigned long n =
+			    atomic_load_explicit(&counts[row][c], memory_order_relaxed);
+			if (!n)
+				continue;
+			if (c < NSTATUS - 1)
+				abuf_addf(b,
+					  "fieldd_http_requests_total{method=\"%s\",route=\"%s\","
+					  "status=\"%d\"} %lu\n",
+					  m, route, statuses[c], n);
+			else
+				abuf_addf(b,
+					  "fieldd_http_requests_total{method=\"%s\",route=\"%s\","
+					  "status=\"other\"} %lu\n",
+					  m, route, n);
+		}
+	}
+	abuf_adds(b, "# HELP fieldd_http_request_duration_seconds Time from first byte to reply.\n"
+		     "# TYPE fieldd_http_request_duration_seconds histogram\n");
+	for (int row = 0; row <= MAX_ROUTES; row++) {
+		unsigned long total = 0;
+		for (int k = 0; k <= NBUCKET; k++)
+			total += atomic_load_explicit(&buckets[row][k], memory_order_relaxed);
+		if (!total)
+			continue;
+		const char *m, *route = route_label(row, &m);
+		unsigned long cum = 0;
+		for (int k = 0; k <= NBUCKET; k++) {
+			cum += atomic_load_explicit(&buckets[row][k], memory_order_relaxed);
+			if (k < NBUCKET)
+				abuf_addf(
+				    b,
+				    "fieldd_http_request_duration_seconds_bucket{method=\"%s\","
+				    "route=\"%s\",le=\"%g\"} %lu\n",
+				    m, route, bounds[k], cum);
+			else
+				abuf_addf(
+				    b,
+				    "fieldd_http_request_duration_seconds_bucket{method=\"%s\","
+				    "route=\"%s\",le=\"+Inf\"} %lu\n",
+				    m, route, cum);
+		}
+		abuf_addf(
+		    b,
+		    "fieldd_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n"
+		    "fieldd_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} "
+		    "%lu\n",
+		    m, route,
+		    (double)atomic_load_explicit(&sum_us[row], memory_order_relaxed) / 1e6, m,
+		    route, total);
+	}
+	struct db_pool_stats ps;
+	db_pool_stats(&ps);
+	abuf_addf(b,
+		  "# HELP fieldd_db_connections Open database connections (one per worker).\n"
+		  "# TYPE fieldd_db_connections gauge\nfieldd_db_connections %ld\n"
+		  "# HELP fieldd_db_reconnects_total Connection resets attempted.\n"
+		  "# TYPE fieldd_db_reconnects_total counter\nfieldd_db_reconnects_total %ld\n"
+		  "# HELP fieldd_db_connect_failures_total Connection attempts that failed.\n"
+		  "# TYPE fieldd_db_connect_failures_total counter\n"
+		  "fieldd_db_connect_failures_total %ld\n"
+		  "# HELP fieldd_db_tx_retries_total Transactions retried after soft errors.\n"
+		  "# TYPE fieldd_db_tx_retries_total counter\nfieldd_db_tx_retries_total %ld\n"
+		  "# HELP fieldd_http_open_connections Open client connections.\n"
+		  "# TYPE fieldd_http_open_connections gauge\nfieldd_http_open_connections %d\n"
+		  "# HELP fieldd_http_inflight_requests Requests being handled.\n"
+		  "# TYPE fieldd_http_inflight_requests gauge\nfieldd_http_inflight_requests %d\n",
+		  ps.connections, ps.reconnects, ps.failures, ps.retries, http_open_connections(),
+		  http_inflight());
+}

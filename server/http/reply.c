@@ -1,0 +1,174 @@
+/*
+ * Replies and request accessors. Every error reply is problem+json built
+ * from the registry in errors.h; handlers never write a status of their own
+ * for an error.
+ */
+#include "fieldd/http.h"
+#include "fieldd/db.h"
+#include "fieldd/jspec.h"
+#include "fieldd/util.h"
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+unsigned role_bit(const char *name)
+{
+	static const char *const names[] = {"admin", "dispatcher", "lead", "engineer"};
+	for (unsigned i = 0; name && i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *http_param(struct http_req *r, int i)
+{
+	return i >= 0 && i < r->nparams ? r->params[i] : NULL;
+}
+
+int http_param_id(struct http_req *r, int i, int64_t *out)
+{
+	if (util_parse_id(http_param(r, i), out) < 0) {
+		reply_problem(r, ERR_NOT_FOUND, "no such id");
+		return -1;
+	}
+	return 0;
+}
+
+const char *http_query(struct http_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_header_get(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static void reset(struct http_req *r)
+{
+	r->headers = NULL;
+	r->err_code = NULL;
+}
+
+void reply_raw(struct http_req *r, int status, const char *ctype, const char *body, size_t len)
+{
+	reset(r);
+	r->status = status;
+	r->ctype = ctype;
+	r->rbody = body;
+	r->rlen = len;
+}
+
+void reply_empty(struct http_req *r, int status)
+{
+	reply_raw(r, status, NULL, "", 0);
+}
+
+void reply_json(struct http_req *r, int status, struct json_object *o)
+{
+	size_t len;
+	const char *s = jspec_dump(r->a, o, &len);
+	json_object_put(o);
+	reply_raw(r, status, "application/json", s, len);
+}
+
+static void problem(struct http_req *r, enum err_id id, const char *code, const char *detail,
+		    struct json_object *errors)
+{
+	const struct err_def *e = err_get(id);
+	struct json_object *o = json_object_new_object();
+	const char *c = code ? code : e->code;
+	json_object_object_add(
+	    o, "type",
+	    json_object_new_string(arena_printf(r->a, "https://fieldd.dev/problems/%s", c)));
+	json_object_object_add(o, "title", json_object_new_string(e->title));
+	json_object_object_add(o, "status", json_object_new_int(e->status));
+	json_object_object_add(o, "code", json_object_new_string(c));
+	if (detail)
+		json_object_object_add(o, "detail", json_object_new_string(detail));
+	if (errors)
+		json_object_object_add(o, "errors", errors);
+	json_object_object_add(o, "request_id", json_object_new_string(r->id));
+	size_t len;
+	const char *s = jspec_dump(r->a, o, &len);
+	json_object_put(o);
+	reply_raw(r, e->status, "application/problem+json", s, len);
+	r->err_code = arena_strdup(r->a, c);
+}
+
+void reply_problem(struct http_req *r, enum err_id id, const char *detail)
+{
+	problem(r, id, NULL, detail, NULL);
+}
+
+void reply_problem_code(struct http_req *r, enum err_id id, const char *code, const char *detail)
+{
+	problem(r, id, code, detail, NULL);
+}
+
+void reply_invalid_list(struct http_req *r, struct json_object *errors)
+{
+	const char *detail = NULL;
+	if (json_object_array_length(errors) > 0) {
+		struct json_object *first = json_object_array_get_idx(errors, 0), *f, *m;
+		if (json_object_object_get_ex(first, "field", &f) &&
+		    json_object_object_get_ex(first, "message", &m))
+			detail = arena_printf(r->a, "%s %s", json_object_get_string(f),
+					      json_object_get_string(m));
+	}
+	problem(r, ERR_VALIDATION, NULL, detail, errors);
+}
+
+void reply_invalid(struct http_req *r, const char *field, const char *message)
+{
+	struct json_object *errors = json_object_new_array();
+	struct json_object *e = json_object_new_object();
+	json_object_object_add(e, "field", json_object_new_string(field));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_array_add(errors, e);
+	reply_invalid_list(r, errors);
+}
+
+void reply_add_header(struct http_req *r, const char *name, const char *value)
+{
+	struct http_header *h = arena_alloc(r->a, sizeof *h);
+	h->name = name;
+	h->value = arena_strdup(r->a, value);
+	h->next = r->headers;
+	r->headers = h;
+}
+
+bool http_parse_body(struct http_req *r, const struct jfield *spec)
+{
+	struct json_object *errors = json_object_new_array();
+	if (jspec_parse(r->a, r->json, spec, errors)) {
+		json_object_put(errors);
+		return true;
+	}
+	reply_invalid_list(r, errors);
+	return false;
+}
+
+bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
+{
+	const char *l = http_query(r, "limit"), *c = http_query(r, "cursor");
+	*limit = def;
+	*cursor = 0;
+	if (l) {
+		int64_t v;
+		if (util_parse_id(l, &v) < 0 || v > max) {
+			reply_problem(r, ERR_BAD_QUERY,
+				      arena_printf(r->a, "limit must be from 1 to %d", max));
+			return false;
+		}
+		*limit = (int)v;
+	}
+	if (c && *c && util_parse_id(c, cursor) < 0) {
+		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,369 @@
+/* Declarative JSON parsing and small reply helpers; see jspec.h. */
+#include "fieldd/jspec.h"
+#include "fieldd/arena.h"
+#include "fieldd/util.h"
+
+#include <json-c/json.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put_doc(void *p)
+{
+	json_object_put(p);
+}
+
+struct json_object *jspec_tokenize(struct arena *a, const char *buf, size_t len, const char **why)
+{
+	if (len == 0) {
+		*why = "the body is empty";
+		return NULL;
+	}
+	if (len > (size_t)INT32_MAX || !util_utf8_valid(buf, len)) {
+		*why = "the body is not valid UTF-8";
+		return NULL;
+	}
+	struct json_tokener *tok = json_tokener_new_ex(JSPEC_MAX_DEPTH);
+	if (!tok)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	struct json_object *o = json_tokener_parse_ex(tok, buf, (int)len);
+	enum json_tokener_error e = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!o || e != json_tokener_success) {
+		if (o)
+			json_object_put(o);
+		*why = e == json_tokener_error_depth ? "the body is nested too deeply"
+		       : e == json_tokener_continue  ? "the body ends too early"
+						     : "the body is not valid JSON";
+		return NULL;
+	}
+	/* allow trailing whitespace only */
+	for (size_t i = used; i < len; i++) {
+		if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') {
+			json_object_put(o);
+			*why = "the body has bytes after the JSON value";
+			return NULL;
+		}
+	}
+	arena_defer(a, put_doc, o);
+	return o;
+}
+
+static void add_err(struct json_object *errors, const char *field, const char *msg)
+{
+	struct json_object *e = json_object_new_object();
+	json_object_object_add(e, "field", json_object_new_string(field));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_array_add(errors, e);
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+bool jspec_is_rfc3339(const char *s)
+{
+	/* YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM) */
+	size_t n = strlen(s);
+	if (n < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+	    !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
+	    s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+		return false;
+	int mon = atoi(s + 5), day = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14),
+	    sec = atoi(s + 17);
+	int year = atoi(s);
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] || h > 23 || mi > 59 || sec > 59)
+		return false;
+	if (mon == 2 && day == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+		return false;
+	const char *p = s + 19;
+	if (*p == '.') {
+		p++;
+		const char *f = p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == f || p - f > 9)
+			return false;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		return true;
+	if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) && p[3] == ':' &&
+	    digits(p + 4, 2))
+		return atoi(p + 1) <= 23 && atoi(p + 4) <= 59;
+	return false;
+}
+
+static bool in_enum(const char *const *enums, const char *s)
+{
+	for (; enums && *enums; enums++)
+		if (strcmp(*enums, s) == 0)
+			return true;
+	return false;
+}
+
+static char *enum_list(struct arena *a, const char *const *enums)
+{
+	struct abuf b;
+	abuf_init(&b, a);
+	for (const char *const *e = enums; e && *e; e++)
+		abuf_addf(&b, "%s%s", e == enums ? "" : ", ", *e);
+	return b.buf;
+}
+
+static bool parse_strv(struct arena *a, const struct jfield *f, struct json_object *v,
+		       struct json_object *errors)
+{
+	if (!json_object_is_type(v, json_type_array)) {
+		add_err(errors, f->name, "must be an array of strings");
+		return false;
+	}
+	size_t n = json_object_array_length(v);
+	if (n > 256) {
+		add_err(errors, f->name, "has too many elements (at most 256)");
+		return false;
+	}
+	struct jstrv *sv = f->out;
+	sv->n = (int)n;
+	sv->v = arena_alloc(a, sizeof(char *) * (n ? n : 1));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string)) {
+			add_err(errors, f->name, "must be an array of strings");
+			return false;
+		}
+		const char *s = json_object_get_string(e);
+		if (f->type == J_ENUM_ARRAY) {
+			if (!in_enum(f->enums, s)) {
+				add_err(errors, f->name,
+					arena_printf(a, "\"%s\" is not one of: %s", s,
+						     enum_list(a, f->enums)));
+				return false;
+			}
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(sv->v[j], s) == 0) {
+					add_err(errors, f->name,
+						arena_printf(a, "\"%s\" appears twice", s));
+					return false;
+				}
+		} else {
+			size_t len = utf8_chars(s);
+			if ((f->min && len < (size_t)f->min) || (f->max && len > (size_t)f->max)) {
+				add_err(errors, f->name,
+					arena_printf(a,
+						     "each element must be %lld to %lld characters",
+						     (long long)f->min, (long long)f->max));
+				return false;
+			}
+		}
+		sv->v[i] = arena_strdup(a, s);
+	}
+	return true;
+}
+
+static bool parse_one(struct arena *a, const struct jfield *f, struct json_object *v,
+		      struct json_object *errors)
+{
+	switch (f->type) {
+	case J_STRING:
+	case J_TIME:
+	case J_ENUM: {
+		if (!json_object_is_type(v, json_type_string)) {
+			add_err(errors, f->name, "must be a string");
+			return false;
+		}
+		const char *s = json_object_get_string(v);
+		size_t len = utf8_chars(s);
+		if (f->type == J_ENUM && !in_enum(f->enums, s)) {
+			add_err(errors, f->name,
+				arena_printf(a, "must be one of: %s", enum_list(a, f->enums)));
+			return false;
+		}
+		if (f->type == J_TIME && !jspec_is_rfc3339(s)) {
+			add_err(errors, f->name,
+				"must be an RFC 3339 date-time with offset, e.g. "
+				"2026-11-23T10:00:00+09:00");
+			return false;
+		}
+		if (f->type == J_STRING) {
+			if (f->min && len < (size_t)f->min) {
+				add_err(errors, f->name,
+					f->min == 1
+					    ? "must not be empty"
+					    : arena_printf(a, "must be at least %lld characters",
+							   (long long)f->min));
+				return false;
+			}
+			if (f->max && len > (size_t)f->max) {
+				add_err(errors, f->name,
+					arena_printf(a, "must be at most %lld characters",
+						     (long long)f->max));
+				return false;
+			}
+		}
+		*(const char **)f->out = arena_strdup(a, s);
+		return true;
+	}
+	case J_INT:
+	case J_ID: {
+		if (!json_object_is_type(v, json_type_int)) {
+			add_err(errors, f->name, "must be an integer");
+			return false;
+		}
+		/* json-c clamps out-of-range literals; compare the text to catch it */
+		errno = 0;
+		int64_t n = json_object_get_int64(v);
+		const char *txt = json_object_to_json_string(v);
+		char back[32];
+		snprintf(back, sizeof back, "%lld", (long long)n);
+		if (strcmp(back, txt) != 0) {
+			add_err(errors, f->name, "is out of range");
+			return false;
+		}
+		if (f->type == J_ID && n <= 0) {
+			add_err(errors, f->name, "must be a positive id");
+			return false;
+		}
+		if ((f->min || f->max) && (n < f->min || n > f->max)) {
+			add_err(errors, f->name,
+				arena_printf(a, "must be from %lld to %lld", (long long)f->min,
+					     (long long)f->max));
+			return false;
+		}
+		*(int64_t *)f->out = n;
+		return true;
+	}
+	case J_NUMBER: {
+		if (!json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double)) {
+			add_err(errors, f->name, "must be a number");
+			return false;
+		}
+		double d = json_object_get_double(v);
+		if (!isfinite(d) ||
+		    ((f->min || f->max) && (d < (double)f->min || d > (double)f->max))) {
+			add_err(errors, f->name, "is out of range");
+			return false;
+		}
+		*(double *)f->out = d;
+		return true;
+	}
+	case J_BOOL:
+		if (!json_object_is_type(v, json_type_boolean)) {
+			add_err(errors, f->name, "must be true or false");
+			return false;
+		}
+		*(bool *)f->out = json_object_get_boolean(v);
+		return true;
+	case J_STRING_ARRAY:
+	case J_ENUM_ARRAY:
+		return parse_strv(a, f, v, errors);
+	case J_OBJECT:
+		if (!json_object_is_type(v, json_type_object)) {
+			add_err(errors, f->name, "must be an object");
+			return false;
+		}
+		*(struct json_object **)f->out = v;
+		return true;
+	case J_ARRAY:
+		if (!json_object_is_type(v, json_type_array)) {
+			add_err(errors, f->name, "must be an array");
+			return false;
+		}
+		*(struct json_object **)f->out = v;
+		return true;
+	}
+	return false;
+}
+
+bool jspec_parse(struct arena *a, struct json_object *obj, const struct jfield *spec,
+		 struct json_object *errors)
+{
+	bool ok = true;
+	if (!obj || !json_object_is_type(obj, json_type_object)) {
+		add_err(errors, "", "the body must be a JSON object");
+		return false;
+	}
+	json_object_object_foreach(obj, key, val)
+	{
+		(void)val;
+		const struct jfield *f = spec;
+		while (f->name && strcmp(f->name, key) != 0)
+			f++;
+		if (!f->name) {
+			add_err(errors, key, "is not a known field");
+			ok = false;
+		}
+	}
+	for (const struct jfield *f = spec; f->name; f++) {
+		struct json_object *v = NULL;
+		bool has = json_object_object_get_ex(obj, f->name, &v);
+		if (f->present)
+			*f->present = has;
+		if (!has) {
+			if (f->required) {
+				add_err(errors, f->name, "is required");
+				ok = false;
+			}
+			continue;
+		}
+		if (v == NULL) { /* JSON null */
+			if (!f->nullable) {
+				add_err(errors, f->name,
+					f->required ? "is required" : "must not be null");
+				ok = false;
+			}
+			continue;
+		}
+		if (!parse_one(a, f, v, errors))
+			ok = false;
+	}
+	return ok;
+}
+
+const char *jspec_dump(struct arena *a, struct json_object *o, size_t *len)
+{
+	size_t n = 0;
+	const char *s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (len)
+		*len = n;
+	return arena_strndup(a, s, n);
+}
+
+struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *jint(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+struct json_object *jbool(bool v)
+{
+	return json_object_new_boolean(v);
+}
+
+struct json_object *jint_text(const char *s)
+{
+	return s ? json_object_new_int64(strtoll(s, NULL, 10)) : NULL;
+}
