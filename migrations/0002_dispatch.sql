@@ -88,6 +88,7 @@ CREATE TABLE tickets (
     tracking            text NOT NULL UNIQUE,
     first_contact_at    timestamptz,
     first_contact_target_min integer NOT NULL,
+    repeat_window_days  integer NOT NULL DEFAULT 90,
     cancel_reason       text,
     created_by          bigint REFERENCES users (id),
     created_at          timestamptz NOT NULL DEFAULT now(),
@@ -247,3 +248,130 @@ $$;
 
 CREATE TRIGGER visits_sync_people AFTER INSERT OR UPDATE ON visits
     FOR EACH ROW EXECUTE FUNCTION visits_sync_people();
+
+-- ---------------------------------------------------------------------------
+-- Read shapes. The API's JSON documents for tickets and visits are built
+-- here, in one place, so that a list is one round trip and every time is
+-- RFC 3339 in the session's time zone (fieldd sets it to FIELDD_TZ).
+
+CREATE FUNCTION api_time(t timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT to_json(date_trunc('second', t)) #>> '{}'
+$$;
+
+CREATE FUNCTION person_doc(uid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', u.id, 'name', u.name, 'phone', u.phone, 'team_id', u.team_id)
+    FROM users u WHERE u.id = uid
+$$;
+
+CREATE FUNCTION customer_doc(c customers) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', c.id, 'name', c.name, 'organisation', c.organisation,
+        'department', c.department, 'division', c.division, 'title', c.title,
+        'rank', c.rank, 'phone', c.phone, 'email', c.email,
+        'preferred_channel', c.preferred_channel, 'vip', c.vip,
+        'is_vip', c.vip OR c.rank IN ('dept_head', 'executive'),
+        'created_at', api_time(c.created_at), 'updated_at', api_time(c.updated_at))
+$$;
+
+CREATE FUNCTION device_doc(d devices) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', d.id, 'asset_tag', d.asset_tag, 'kind', d.kind, 'model', d.model,
+        'serial', d.serial, 'customer_id', d.customer_id,
+        'location', jsonb_build_object('building', d.building, 'floor', d.floor, 'room', d.room),
+        'created_at', api_time(d.created_at))
+$$;
+
+CREATE FUNCTION ticket_doc(t tickets) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', t.id, 'number', t.number,
+        'customer', (SELECT jsonb_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                        'department', c.department, 'title', c.title, 'rank', c.rank,
+                        'preferred_channel', c.preferred_channel,
+                        'vip', c.vip OR c.rank IN ('dept_head', 'executive'))
+                     FROM customers c WHERE c.id = t.customer_id),
+        'customer_id', t.customer_id,
+        'device', (SELECT device_doc(d) FROM devices d WHERE d.id = t.device_id),
+        'device_id', t.device_id,
+        'fault_code', t.fault_code,
+        'fault_name', (SELECT f.name_ko FROM fault_codes f WHERE f.code = t.fault_code),
+        'symptom', t.symptom, 'channel', t.channel, 'verification', t.verification,
+        'priority', t.priority, 'status', t.status, 'due_at', api_time(t.due_at),
+        'overdue', t.due_at < now() AND t.status NOT IN ('resolved', 'closed', 'cancelled'),
+        'repeat', jsonb_build_object('count', t.repeat_count, 'window_days', t.repeat_window_days),
+        'escalations', to_jsonb(t.escalations), 'requires_lead', t.requires_lead, 'vip', t.vip,
+        'tracking', t.tracking,
+        'first_contact', jsonb_build_object(
+            'at', api_time(t.first_contact_at), 'target_min', t.first_contact_target_min,
+            'minutes', round(extract(epoch FROM t.first_contact_at - t.created_at) / 60.0, 1),
+            'met', CASE WHEN t.first_contact_at IS NOT NULL
+                        THEN t.first_contact_at <= t.created_at + make_interval(mins => t.first_contact_target_min)
+                        WHEN now() > t.created_at + make_interval(mins => t.first_contact_target_min)
+                        THEN false END),
+        'delay_notices', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                'id', n.id, 'reason', n.reason, 'old_due_at', api_time(n.old_due_at),
+                'new_due_at', api_time(n.new_due_at), 'at', api_time(n.at)) ORDER BY n.id)
+            FROM delay_notices n WHERE n.ticket_id = t.id), '[]'),
+        'cancel_reason', t.cancel_reason,
+        'created_at', api_time(t.created_at), 'updated_at', api_time(t.updated_at),
+        'resolved_at', api_time(t.resolved_at))
+$$;
+
+CREATE FUNCTION visit_doc(v visits) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', v.id, 'ticket_id', v.ticket_id, 'seq', v.seq,
+        'engineer', person_doc(v.engineer_id), 'lead', person_doc(v.lead_id),
+        'engineer_id', v.engineer_id, 'lead_id', v.lead_id,
+        'start', api_time(v.starts_at), 'end', api_time(v.ends_at),
+        'status', v.status, 'uid', v.uid, 'sequence', v.ical_sequence,
+        'precall_attempts', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                'outcome', p.outcome, 'note', p.note, 'by', p.by_user, 'at', api_time(p.at))
+                ORDER BY p.id) FROM precall_attempts p WHERE p.visit_id = v.id), '[]'),
+        'departed_at', api_time(v.departed_at),
+        'late_notice', CASE WHEN v.late_notice_at IS NOT NULL THEN jsonb_build_object(
+            'minutes', v.late_minutes, 'at', api_time(v.late_notice_at)) END,
+        'arrived_at', api_time(v.arrived_at), 'arrived_late', v.arrived_late,
+        'estimate', CASE WHEN v.estimated_at IS NOT NULL THEN jsonb_build_object(
+            'minutes', v.estimate_minutes, 'explanation', v.estimate_explanation,
+            'at', api_time(v.estimated_at)) END,
+        'consent', CASE WHEN v.consent_at IS NOT NULL THEN jsonb_build_object(
+            'by', v.consent_by, 'at', api_time(v.consent_at)) END,
+        'completed_at', api_time(v.completed_at), 'work_done', v.work_done,
+        'resolved', v.resolved, 'resolution', v.resolution,
+        'follow_up_reason', v.follow_up_reason,
+        'absent', CASE WHEN v.status = 'absent' THEN jsonb_build_object(
+            'memo_left', v.absent_memo_left, 'note', v.absent_note) END,
+        'cancel_reason', v.cancel_reason,
+        'ticket', (SELECT jsonb_build_object(
+                'id', t.id, 'number', t.number, 'priority', t.priority, 'status', t.status,
+                'fault_code', t.fault_code, 'symptom', t.symptom,
+                'escalations', to_jsonb(t.escalations), 'requires_lead', t.requires_lead,
+                'due_at', api_time(t.due_at),
+                'customer', jsonb_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                    'department', c.department, 'title', c.title),
+                'device', jsonb_build_object('id', d.id, 'asset_tag', d.asset_tag,
+                    'kind', d.kind, 'model', d.model, 'location', jsonb_build_object(
+                    'building', d.building, 'floor', d.floor, 'room', d.room)))
+            FROM tickets t JOIN customers c ON c.id = t.customer_id
+            JOIN devices d ON d.id = t.device_id WHERE t.id = v.ticket_id),
+        'created_at', api_time(v.created_at), 'updated_at', api_time(v.updated_at))
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Who may see what: admins and dispatchers everything; an engineer their own
+-- visits and the tickets behind them; a lead also their team's.
+
+CREATE FUNCTION visit_visible(v visits, viewer bigint, viewer_role text, viewer_team bigint)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT viewer_role IN ('admin', 'dispatcher')
+        OR v.engineer_id = viewer OR v.lead_id = viewer
+        OR (viewer_role = 'lead' AND viewer_team IS NOT NULL AND EXISTS (
+                SELECT 1 FROM users u WHERE u.id IN (v.engineer_id, v.lead_id)
+                AND u.team_id = viewer_team))
+$$;
+
+CREATE FUNCTION ticket_visible(tid bigint, viewer bigint, viewer_role text, viewer_team bigint)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT viewer_role IN ('admin', 'dispatcher') OR EXISTS (
+        SELECT 1 FROM visits v WHERE v.ticket_id = tid
+        AND visit_visible(v, viewer, viewer_role, viewer_team))
+$$;

@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the command to run and stops.
 set -eu
 PKGS="cmake gcc make pkg-config libmicrohttpd-dev libpq-dev libjson-c-dev
-libical-dev libsodium-dev postgresql-15 postgresql-client-15 python3 procps"
+libical-dev libsodium-dev postgresql-15 postgresql-client-15 python3 procps tzdata"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then

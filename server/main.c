@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef FIELDD_VERSION
 #define FIELDD_VERSION "0.0.0"
@@ -262,6 +263,9 @@ int main(int argc, char **argv)
 	char err[512];
 	if (config_load(err, sizeof err) < 0)
 		return fail("%s", err);
+	/* working hours and calendar times are local to FIELDD_TZ: set it before any thread */
+	setenv("TZ", cfg.tz, 1);
+	tzset();
 	if (util_init() < 0)
 		return fail("%s", "cannot initialise libsodium");
 	db_global_init();

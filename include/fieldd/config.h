@@ -19,12 +19,14 @@ struct config {
 	int log_level;		    /* FIELDD_LOG_LEVEL */
 	int secure_cookies;	    /* base_url is https */
 	/* limits, see docs/architecture.md */
-	unsigned conn_limit;	/* FIELDD_CONN_LIMIT: open connections, all clients */
-	unsigned per_ip_limit;	/* FIELDD_PER_IP_LIMIT: open connections per address */
-	unsigned conn_timeout;	/* FIELDD_CONN_TIMEOUT: idle seconds before close */
-	size_t conn_memory;	/* bytes MHD may use per connection (headers) */
-	unsigned max_inflight;	/* FIELDD_MAX_INFLIGHT: requests in handlers; past it 503 */
-	unsigned session_hours; /* FIELDD_SESSION_HOURS: absolute session lifetime */
+	unsigned conn_limit;	     /* FIELDD_CONN_LIMIT: open connections, all clients */
+	unsigned per_ip_limit;	     /* FIELDD_PER_IP_LIMIT: open connections per address */
+	unsigned conn_timeout;	     /* FIELDD_CONN_TIMEOUT: idle seconds before close */
+	size_t conn_memory;	     /* bytes MHD may use per connection (headers) */
+	unsigned max_inflight;	     /* FIELDD_MAX_INFLIGHT: requests in handlers; past it 503 */
+	unsigned session_hours;	     /* FIELDD_SESSION_HOURS: absolute session lifetime */
+	unsigned sla_hours[4];	     /* FIELDD_SLA_HOURS "4,8,24,72": due time for P1..P4 (R11) */
+	unsigned repeat_window_days; /* FIELDD_REPEAT_WINDOW_DAYS (R7), default 90 */
 };
 
 extern struct config cfg;

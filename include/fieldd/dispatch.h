@@ -19,14 +19,14 @@ struct dsp_busy {
 /* Someone who can be sent: an engineer or a lead. */
 struct dsp_person {
 	int64_t id;
-	int64_t team_id;     /* 0 = no team */
-	int64_t team_lead;   /* the lead of their team, 0 = none */
-	bool is_lead;        /* role lead */
-	unsigned skills;     /* bit i = domain_device_kinds[i] */
-	int work_start_min;  /* minutes after local midnight, e.g. 540 = 09:00 */
-	int work_end_min;    /* e.g. 1080 = 18:00 */
-	unsigned work_days;  /* bit d for ISO weekday d (1 = Monday .. 7 = Sunday) */
-	int load;            /* active visits in the planning horizon */
+	int64_t team_id;    /* 0 = no team */
+	int64_t team_lead;  /* the lead of their team, 0 = none */
+	bool is_lead;	    /* role lead */
+	unsigned skills;    /* bit i = domain_device_kinds[i] */
+	int work_start_min; /* minutes after local midnight, e.g. 540 = 09:00 */
+	int work_end_min;   /* e.g. 1080 = 18:00 */
+	unsigned work_days; /* bit d for ISO weekday d (1 = Monday .. 7 = Sunday) */
+	int load;	    /* active visits in the planning horizon */
 	const struct dsp_busy *busy;
 	int nbusy;
 };
@@ -39,13 +39,13 @@ struct dsp_person {
 struct dsp_request {
 	time_t now;
 	time_t due_at;
-	int kind;                 /* index into domain_device_kinds */
+	int kind;		  /* index into domain_device_kinds */
 	int64_t last_engineer_id; /* who last worked on the device, 0 = none */
-	bool requires_lead;       /* R7/R8 */
-	int duration_min;         /* visit length, e.g. 60 */
-	int grid_min;             /* windows start on this grid, e.g. 30 */
-	int lead_time_min;        /* earliest start = now + this, rounded up to the grid */
-	int horizon_days;         /* how far to look when nothing fits before due_at */
+	bool requires_lead;	  /* R7/R8 */
+	int duration_min;	  /* visit length, e.g. 60 */
+	int grid_min;		  /* windows start on this grid, e.g. 30 */
+	int lead_time_min;	  /* earliest start = now + this, rounded up to the grid */
+	int horizon_days;	  /* how far to look when nothing fits before due_at */
 	const struct dsp_person *people;
 	int npeople;
 };

@@ -28,3 +28,72 @@ const char *domain_check_password(const char *pw);
 bool domain_login_throttled(long by_login, long by_addr);
 
 #endif
+
+/* ---- intake (R1, R7, R8, R11, R14) ---- */
+
+extern const char *const domain_priorities[];	 /* P1..P4 */
+extern const char *const domain_verifications[]; /* R1 methods */
+extern const char *const domain_channels[];	 /* how a fault was reported */
+extern const char *const domain_ranks[];
+extern const char *const domain_contact_channels[]; /* sms, email, phone */
+
+struct intake_rules {
+	int sla_hours[4];			      /* due_at - created_at for P1..P4 (R11) */
+	int repeat_window_days;			      /* R7 */
+	int first_contact_vip_min, first_contact_min; /* R14 */
+};
+/* The defaults of SPEC R7/R11/R14. */
+void domain_intake_defaults(struct intake_rules *r);
+
+struct intake_in {
+	const char *requested_priority; /* NULL: P3 */
+	const char *customer_rank;
+	bool customer_vip_override;
+	int prior_same_faults; /* same device + fault within the window, not cancelled */
+};
+struct intake_out {
+	char priority[3];
+	int due_hours;
+	int repeat_count;
+	bool vip, repeat_fault, next_repeat_escalates, requires_lead;
+	int first_contact_target_min;
+	const char *escalations[3]; /* NULL-terminated, static strings */
+};
+void domain_intake(const struct intake_rules *rules, const struct intake_in *in,
+		   struct intake_out *out);
+/* A customer counts as VIP (R8). */
+bool domain_customer_vip(const char *rank, bool override);
+
+/* ---- visit steps (R3-R6, R10) ---- */
+
+enum visit_step {
+	STEP_PRECALL,
+	STEP_DEPART,
+	STEP_LATE,
+	STEP_ARRIVE,
+	STEP_ESTIMATE,
+	STEP_CONSENT,
+	STEP_COMPLETE,
+	STEP_ABSENT,
+	STEP_CANCEL,
+};
+
+struct visit_facts {
+	const char *status;
+	bool has_estimate, has_consent;
+	bool requires_lead, has_lead;
+	/* for complete */
+	bool work_done, resolved, has_follow_up_reason;
+};
+
+struct step_verdict {
+	int status;	  /* 0 allowed, 409 out of order, 422 rule breach */
+	const char *code; /* rule code for 422 (precall_required, ...) */
+	const char *detail;
+	const char *next; /* the visit's status after the step */
+};
+void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct step_verdict *v);
+/* R4: arrival more than 10 minutes after the window start without notice. */
+bool domain_arrived_late(long arrived_epoch, long window_start_epoch, bool late_notice);
+/* Visit statuses that hold a person's time and can still move. */
+bool domain_visit_open(const char *status);

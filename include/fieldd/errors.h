@@ -22,12 +22,15 @@
 	X(ERR_METHOD, 405, "method_not_allowed", "Method not allowed")                             \
 	X(ERR_CONFLICT, 409, "conflict", "Conflict")                                               \
 	X(ERR_DUPLICATE, 409, "duplicate", "Already exists")                                       \
+	X(ERR_DOUBLE_BOOKED, 409, "double_booked", "Someone on this visit is already booked then") \
+	X(ERR_STEP_ORDER, 409, "step_out_of_order", "Step out of order")                           \
 	X(ERR_IDEM_IN_PROGRESS, 409, "idempotency_in_progress",                                    \
 	  "A request with this Idempotency-Key is still being processed")                          \
 	X(ERR_TOO_LARGE, 413, "body_too_large", "Request body too large")                          \
 	X(ERR_URI_TOO_LONG, 414, "uri_too_long", "Request URI too long")                           \
 	X(ERR_MEDIA_TYPE, 415, "unsupported_media_type", "Unsupported content type")               \
 	X(ERR_VALIDATION, 422, "validation_failed", "Validation failed")                           \
+	X(ERR_RULE, 422, "rule_violation", "A service rule forbids this")                          \
 	X(ERR_IDEM_MISMATCH, 422, "idempotency_key_reused",                                        \
 	  "Idempotency-Key was already used with a different request")                             \
 	X(ERR_RATE_LIMITED, 429, "rate_limited", "Too many attempts")                              \

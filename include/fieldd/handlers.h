@@ -34,6 +34,52 @@ int h_teams_list(struct http_req *r, struct db *db);
 int h_teams_create(struct http_req *r, struct db *db);
 int h_teams_get(struct http_req *r, struct db *db);
 
+/* catalog.c: customers, devices, fault codes, notifications */
+int h_customers_list(struct http_req *r, struct db *db);
+int h_customers_create(struct http_req *r, struct db *db);
+int h_customers_get(struct http_req *r, struct db *db);
+int h_customers_patch(struct http_req *r, struct db *db);
+int h_devices_list(struct http_req *r, struct db *db);
+int h_devices_create(struct http_req *r, struct db *db);
+int h_devices_get(struct http_req *r, struct db *db);
+int h_fault_codes(struct http_req *r, struct db *db);
+int h_notifications_list(struct http_req *r, struct db *db);
+
+/* tickets.c */
+int h_tickets_create(struct http_req *r, struct db *db);
+int h_tickets_list(struct http_req *r, struct db *db);
+int h_tickets_get(struct http_req *r, struct db *db);
+int h_tickets_assign(struct http_req *r, struct db *db);
+int h_tickets_delay(struct http_req *r, struct db *db);
+int h_tickets_cancel(struct http_req *r, struct db *db);
+int h_tickets_callback(struct http_req *r, struct db *db);
+int h_tickets_visit_create(struct http_req *r, struct db *db);
+
+/* visits.c */
+int h_visits_list(struct http_req *r, struct db *db);
+int h_me_visits(struct http_req *r, struct db *db);
+int h_visits_get(struct http_req *r, struct db *db);
+int h_visit_precall(struct http_req *r, struct db *db);
+int h_visit_depart(struct http_req *r, struct db *db);
+int h_visit_late(struct http_req *r, struct db *db);
+int h_visit_arrive(struct http_req *r, struct db *db);
+int h_visit_estimate(struct http_req *r, struct db *db);
+int h_visit_consent(struct http_req *r, struct db *db);
+int h_visit_complete(struct http_req *r, struct db *db);
+int h_visit_absent(struct http_req *r, struct db *db);
+int h_visit_cancel(struct http_req *r, struct db *db);
+
+/* The caller as a row filter for the dispatch queries. */
+struct viewer;
+void viewer_of(struct http_req *r, struct viewer *v);
+
+/* Intake and visit settings (FIELDD_SLA_HOURS etc.), read once. */
+struct intake_rules;
+const struct intake_rules *dispatch_rules(void);
+#define VISIT_GRID_MIN	  30
+#define VISIT_DEFAULT_MIN 60
+#define VISIT_MAX_MIN	  (10 * 60)
+
 /* The client's address as text, for throttling (arena-owned). */
 const char *http_client_addr(struct http_req *r);
 

@@ -134,6 +134,14 @@ void reply_add_header(struct http_req *r, const char *name, const char *value);
  */
 bool http_parse_body(struct http_req *r, const struct jfield *spec);
 
+struct db_rows;
+/* 200 {"items": [doc...], "next_cursor"} from (id, doc) rows fetched with limit + 1. */
+void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit);
+/* 200/201 with a JSON document produced by the database. */
+void reply_doc(struct http_req *r, int status, const char *doc);
+/* doc (a JSON object as text) with "key": o added; takes o. Arena-owned. */
+const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o);
+
 /* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
 bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
 

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 struct arena;
 struct auth_user;
@@ -97,3 +98,119 @@ int pg_idem_put(struct db *db, struct arena *a, int64_t user_id, const char *key
 		const char *ctype, const char *body);
 
 #endif
+
+/* ---- dispatch (pg_dispatch.c, pg_tickets.c, pg_visits.c) ----
+ * Reads return JSON documents built by the database (see the *_doc functions
+ * in migrations/0002_dispatch.sql) as text in a "doc" column; lists return
+ * (id, doc) rows for reply_doc_list(). Writes take the request's validated
+ * JSON object as one jsonb parameter where that keeps the SQL honest. */
+
+struct viewer {
+	int64_t id, team_id;
+	const char *role;
+};
+
+int pg_customer_insert(struct db *db, struct arena *a, const char *json, int64_t *id);
+int pg_customer_update(struct db *db, struct arena *a, int64_t id, const char *json);
+int pg_customer_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
+int pg_customer_list(struct db *db, struct arena *a, const char *q, int64_t after, int limit,
+		     struct db_rows *rows);
+
+int pg_device_insert(struct db *db, struct arena *a, const char *json, int64_t *id);
+/* The device with its fault history; 0 rows when absent or not visible. */
+int pg_device_doc(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
+		  const char **doc);
+int pg_device_list(struct db *db, struct arena *a, int64_t customer_id, const char *asset_tag,
+		   int64_t after, int limit, struct db_rows *rows);
+int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
+int pg_fault_exists(struct db *db, struct arena *a, const char *code);
+
+/* Intake. Locks the device row so concurrent intakes on one device queue up. */
+struct intake_facts {
+	const char *kind;
+	int64_t owner_id;
+	const char *rank;
+	bool vip_override;
+	int prior_same_faults;
+};
+int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t customer_id,
+		    const char *fault, int window_days, struct intake_facts *out);
+struct ticket_new {
+	int64_t customer_id, device_id, created_by;
+	const char *fault_code, *symptom, *channel, *verification, *priority, *escalations;
+	const char *tracking; /* public capability token for the customer's page */
+	int due_hours, repeat_count, first_contact_target_min, repeat_window_days;
+	bool requires_lead, vip;
+};
+int pg_ticket_insert(struct db *db, struct arena *a, const struct ticket_new *t, int64_t *id);
+
+struct ticket_facts {
+	int64_t id, customer_id, device_id;
+	const char *status, *kind, *number;
+	bool requires_lead, vip;
+	time_t due_at, created_at;
+};
+/* 0 rows when absent or not visible to v. */
+int pg_ticket_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
+		    struct ticket_facts *out);
+int pg_ticket_doc(struct db *db, struct arena *a, int64_t id, bool full, const char **doc);
+struct ticket_filter {
+	const char *status, *escalation, *priority;
+	int vip, overdue, first_contact_breach; /* -1 any */
+	int64_t assignee, customer_id, device_id;
+};
+int pg_ticket_list(struct db *db, struct arena *a, const struct ticket_filter *f,
+		   const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
+int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, const char *status);
+int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id);
+int pg_ticket_delay(struct db *db, struct arena *a, int64_t id, const char *reason,
+		    const char *new_due_at, int64_t by, int64_t *notice_id);
+int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason);
+int pg_ticket_contact(struct db *db, struct arena *a, int64_t id, bool reached, const char *note,
+		      int64_t by);
+
+/* Dispatch inputs: field staff, their busy time in [from, to), load. */
+struct dsp_person;
+int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
+		       struct dsp_person **out, int *n);
+int pg_last_engineer(struct db *db, struct arena *a, int64_t device_id, int64_t *id);
+/* A user who may be sent: active engineer or lead; *team_lead their team's lead. */
+int pg_field_person(struct db *db, struct arena *a, int64_t id, const char **role,
+		    int64_t *team_lead);
+
+/* An active visit of these people overlapping [start, end), other than except. */
+int pg_visit_clash(struct db *db, struct arena *a, int64_t engineer, int64_t lead, time_t start,
+		   time_t end, int64_t except, int64_t *visit_id);
+int pg_visit_insert(struct db *db, struct arena *a, int64_t ticket, int64_t engineer, int64_t lead,
+		    time_t start, time_t end, const char *uid, int64_t *id);
+int pg_visit_reassign(struct db *db, struct arena *a, int64_t id, int64_t engineer, int64_t lead,
+		      time_t start, time_t end);
+struct visit_row {
+	int64_t id, ticket_id, engineer_id, lead_id;
+	const char *status;
+	time_t starts_at, ends_at;
+	bool has_estimate, has_consent, late_notice, requires_lead;
+};
+int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
+		   struct visit_row *out);
+int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
+int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id);
+int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
+		  const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
+/* A step's changes as a JSON object: status, and the columns the step sets. */
+int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json);
+int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
+		   const char *note, int64_t by);
+
+/* Outbox and audit. */
+int pg_notify_customer(struct db *db, struct arena *a, int64_t ticket, int64_t visit,
+		       const char *channel, const char *template_name, const char *payload);
+int pg_notify_user(struct db *db, struct arena *a, int64_t ticket, int64_t user,
+		   const char *template_name, const char *payload);
+/* Every active lead (when no one lead is known yet). */
+int pg_notify_leads(struct db *db, struct arena *a, int64_t ticket, const char *template_name,
+		    const char *payload);
+int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const struct viewer *v,
+			 int64_t after, int limit, struct db_rows *rows);
+int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
+	     const char *action, const char *before, const char *after);

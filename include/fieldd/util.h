@@ -39,3 +39,12 @@ int util_parse_id(const char *s, int64_t *out);
 int util_utf8_valid(const char *s, size_t n);
 
 #endif
+
+/* t as RFC 3339 in the process's local zone ("2026-11-23T10:00:00+09:00"). Arena-owned. */
+char *util_rfc3339(struct arena *a, time_t t);
+/* Parses an RFC 3339 date-time with offset; -1 when malformed. */
+int util_parse_rfc3339(const char *s, time_t *out);
+/* "YYYY-MM-DD" → [start, end) of that local day; -1 when malformed. */
+int util_parse_local_day(const char *s, time_t *start, time_t *end);
+/* Minutes after local midnight and whole seconds of t, for grid checks. */
+int util_local_minute_of_day(time_t t, int *seconds);

@@ -67,6 +67,23 @@ int config_load(char *err, size_t errlen)
 	    env_uint("FIELDD_SESSION_HOURS", 12, 1, 24 * 90, &cfg.session_hours, err, errlen) < 0)
 		return -1;
 	cfg.conn_memory = 64 * 1024;
+	if (env_uint("FIELDD_REPEAT_WINDOW_DAYS", 90, 1, 3650, &cfg.repeat_window_days, err,
+		     errlen) < 0)
+		return -1;
+	v = getenv("FIELDD_SLA_HOURS");
+	unsigned sla[4] = {4, 8, 24, 72};
+	if (v && *v) {
+		char extra;
+		if (sscanf(v, "%u,%u,%u,%u%c", &sla[0], &sla[1], &sla[2], &sla[3], &extra) != 4 ||
+		    !sla[0] || !sla[1] || !sla[2] || !sla[3] || sla[3] > 24 * 365) {
+			snprintf(err, errlen,
+				 "invalid FIELDD_SLA_HOURS \"%s\": expected four hour counts for "
+				 "P1,P2,P3,P4 such as 4,8,24,72",
+				 v);
+			return -1;
+		}
+	}
+	memcpy(cfg.sla_hours, sla, sizeof sla);
 
 	static char base[128];
 	v = getenv("FIELDD_BASE_URL");

@@ -1,8 +1,10 @@
 /* Secrets, hashing and small parsing helpers; see util.h. */
 #include "fieldd/util.h"
 #include "fieldd/arena.h"
+#include "fieldd/jspec.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -132,4 +134,80 @@ int util_utf8_valid(const char *s, size_t n)
 		p += len;
 	}
 	return 1;
+}
+
+char *util_rfc3339(struct arena *a, time_t t)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	long off = tm.tm_gmtoff;
+	char sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
+			    off / 3600, (off % 3600) / 60);
+}
+
+static int num2(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+int util_parse_rfc3339(const char *s, time_t *out)
+{
+	if (!s || !jspec_is_rfc3339(s))
+		return -1;
+	struct tm tm = {0};
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = num2(s + 5) - 1;
+	tm.tm_mday = num2(s + 8);
+	tm.tm_hour = num2(s + 11);
+	tm.tm_min = num2(s + 14);
+	tm.tm_sec = num2(s + 17);
+	const char *p = s + 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	long off = 0;
+	if (*p == '+' || *p == '-') {
+		off = num2(p + 1) * 3600L + num2(p + 4) * 60L;
+		if (*p == '-')
+			off = -off;
+	}
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+int util_parse_local_day(const char *s, time_t *start, time_t *end)
+{
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	struct tm tm = {0};
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = num2(s + 5) - 1;
+	tm.tm_mday = num2(s + 8);
+	tm.tm_isdst = -1;
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
+		return -1;
+	struct tm check = tm;
+	*start = mktime(&tm);
+	if (tm.tm_mday != check.tm_mday) /* 2026-02-30 rolled over */
+		return -1;
+	struct tm next = check;
+	next.tm_mday++;
+	*end = mktime(&next);
+	return 0;
+}
+
+int util_local_minute_of_day(time_t t, int *seconds)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	if (seconds)
+		*seconds = tm.tm_sec;
+	return tm.tm_hour * 60 + tm.tm_min;
 }

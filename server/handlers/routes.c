@@ -7,6 +7,8 @@
 #include "fieldd/handlers.h"
 
 #define KB 1024
+/* the dispatch desk: who keeps customers and devices */
+#define DESK (ROLE_ADMIN | ROLE_DISPATCHER)
 
 const struct route http_routes[] = {
     {"GET", "/healthz", h_healthz, BODY_NONE, 0, 0, TX_NONE, 0},
@@ -27,6 +29,50 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/teams", h_teams_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
     {"POST", "/api/v1/teams", h_teams_create, BODY_JSON, 4 * KB, ROLE_ADMIN, TX_WRITE, 0},
     {"GET", "/api/v1/teams/{id}", h_teams_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+
+    {"GET", "/api/v1/customers", h_customers_list, BODY_NONE, 0, ROLES_STAFF, TX_READ, 0},
+    {"POST", "/api/v1/customers", h_customers_create, BODY_JSON, 16 * KB, DESK, TX_WRITE, 0},
+    {"GET", "/api/v1/customers/{id}", h_customers_get, BODY_NONE, 0, ROLES_STAFF, TX_READ, 0},
+    {"PATCH", "/api/v1/customers/{id}", h_customers_patch, BODY_JSON, 16 * KB, DESK, TX_WRITE, 0},
+    {"GET", "/api/v1/devices", h_devices_list, BODY_NONE, 0, ROLES_STAFF, TX_READ, 0},
+    {"POST", "/api/v1/devices", h_devices_create, BODY_JSON, 16 * KB, DESK, TX_WRITE, 0},
+    {"GET", "/api/v1/devices/{id}", h_devices_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"GET", "/api/v1/fault-codes", h_fault_codes, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+
+    {"POST", "/api/v1/tickets", h_tickets_create, BODY_JSON, 16 * KB, ROLES_STAFF, TX_WRITE, 0},
+    {"GET", "/api/v1/tickets", h_tickets_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"GET", "/api/v1/tickets/{id}", h_tickets_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"POST", "/api/v1/tickets/{id}/assign", h_tickets_assign, BODY_JSON, 4 * KB, ROLES_STAFF,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/tickets/{id}/delay", h_tickets_delay, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE,
+     0},
+    {"POST", "/api/v1/tickets/{id}/cancel", h_tickets_cancel, BODY_JSON, 8 * KB, ROLES_STAFF,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/tickets/{id}/callback", h_tickets_callback, BODY_JSON, 8 * KB, ROLES_ANY,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/tickets/{id}/visits", h_tickets_visit_create, BODY_JSON, 4 * KB, ROLES_STAFF,
+     TX_WRITE, 0},
+
+    {"GET", "/api/v1/visits", h_visits_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"GET", "/api/v1/me/visits", h_me_visits, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"GET", "/api/v1/visits/{id}", h_visits_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"POST", "/api/v1/visits/{id}/precall", h_visit_precall, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE,
+     0},
+    {"POST", "/api/v1/visits/{id}/depart", h_visit_depart, BODY_NONE, 0, ROLES_ANY, TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/late", h_visit_late, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/arrive", h_visit_arrive, BODY_NONE, 0, ROLES_ANY, TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/estimate", h_visit_estimate, BODY_JSON, 8 * KB, ROLES_ANY,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/consent", h_visit_consent, BODY_JSON, 4 * KB, ROLES_ANY, TX_WRITE,
+     0},
+    {"POST", "/api/v1/visits/{id}/complete", h_visit_complete, BODY_JSON, 16 * KB, ROLES_ANY,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/absent", h_visit_absent, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE,
+     0},
+    {"POST", "/api/v1/visits/{id}/cancel", h_visit_cancel, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE,
+     0},
+
+    {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
 };
 
 const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];

@@ -172,3 +172,44 @@ bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor
 	}
 	return true;
 }
+
+void reply_doc(struct http_req *r, int status, const char *doc)
+{
+	reply_raw(r, status, "application/json", doc, strlen(doc));
+}
+
+void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit)
+{
+	struct abuf b;
+	abuf_init(&b, r->a);
+	abuf_adds(&b, "{\"items\":[");
+	int n = rows->n > limit ? limit : rows->n;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			abuf_adds(&b, ",");
+		abuf_adds(&b, db_val(rows, i, "doc"));
+	}
+	abuf_adds(&b, "],\"next_cursor\":");
+	if (rows->n > limit)
+		abuf_addf(&b, "\"%s\"}", db_val(rows, n - 1, "id"));
+	else
+		abuf_adds(&b, "null}");
+	reply_raw(r, 200, "application/json", b.buf, b.len);
+}
+
+const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o)
+{
+	size_t len;
+	const char *val = o ? jspec_dump(a, o, &len) : "null";
+	json_object_put(o);
+	size_t n = strlen(doc);
+	while (n && doc[n - 1] != '}')
+		n--;
+	if (!n)
+		return doc;
+	struct json_object *k = json_object_new_string(key);
+	const char *kq = jspec_dump(a, k, NULL);
+	json_object_put(k);
+	bool empty = n >= 2 && doc[n - 2] == '{';
+	return arena_printf(a, "%.*s%s%s:%s}", (int)(n - 1), doc, empty ? "" : ",", kq, val);
+}

@@ -1,0 +1,225 @@
+/* Tickets: intake facts, insert, reads, status changes, delay notices. */
+#include "fieldd/arena.h"
+#include "fieldd/db.h"
+#include "fieldd/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *num(struct arena *a, int64_t v)
+{
+	return arena_printf(a, "%lld", (long long)v);
+}
+
+static const char *id_or_null(struct arena *a, int64_t v)
+{
+	return v > 0 ? num(a, v) : NULL;
+}
+
+/* FOR UPDATE on the device: intakes for one device run one after another,
+ * so the repeat count (R7) is exact under concurrency. */
+DB_STMT(q_intake_device, "SELECT d.kind, d.customer_id FROM devices d WHERE d.id = $1::bigint"
+			 " FOR UPDATE");
+DB_STMT(q_intake_customer, "SELECT c.rank, c.vip FROM customers c WHERE c.id = $1::bigint");
+DB_STMT(q_intake_prior, "SELECT count(*) AS n FROM tickets t WHERE t.device_id = $1::bigint"
+			" AND t.fault_code = $2 AND t.status <> 'cancelled'"
+			" AND t.created_at > now() - make_interval(days => $3::int)");
+
+/* Returns 0 when the device or the customer does not exist (out->kind NULL tells which). */
+int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t customer_id,
+		    const char *fault, int window_days, struct intake_facts *out)
+{
+	struct db_rows rows;
+	out->kind = NULL;
+	out->rank = NULL;
+	int rc = db_exec(db, a, &q_intake_device, &rows, DB_ARGS(num(a, device_id)));
+	if (rc <= 0)
+		return rc;
+	out->kind = db_val(&rows, 0, "kind");
+	out->owner_id = db_int(&rows, 0, "customer_id");
+	rc = db_exec(db, a, &q_intake_customer, &rows, DB_ARGS(num(a, customer_id)));
+	if (rc <= 0)
+		return rc;
+	out->rank = db_val(&rows, 0, "rank");
+	out->vip_override = db_bool(&rows, 0, "vip");
+	rc = db_exec(db, a, &q_intake_prior, &rows,
+		     DB_ARGS(num(a, device_id), fault, arena_printf(a, "%d", window_days)));
+	if (rc <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	out->prior_same_faults = (int)db_int(&rows, 0, "n");
+	return 1;
+}
+
+DB_STMT(q_ticket_insert,
+	"INSERT INTO tickets (number, customer_id, device_id, fault_code, symptom, channel,"
+	" verification, priority, due_at, repeat_count, escalations, requires_lead, vip,"
+	" tracking, first_contact_target_min, repeat_window_days, created_by)"
+	" VALUES ('T-' || to_char(now(), 'YYYY') || '-'"
+	"         || lpad(nextval('ticket_number_seq')::text, 6, '0'),"
+	" $1::bigint, $2::bigint, $3, $4, $5, $6, $7, now() + make_interval(hours => $8::int),"
+	" $9::int, coalesce(string_to_array(nullif($10, ''), ','), '{}'), $11::bool, $12::bool,"
+	" $16, $13::int, $14::int, $15::bigint)"
+	" RETURNING id");
+
+int pg_ticket_insert(struct db *db, struct arena *a, const struct ticket_new *t, int64_t *id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_ticket_insert, &rows,
+			 DB_ARGS(num(a, t->customer_id), num(a, t->device_id), t->fault_code,
+				 t->symptom, t->channel, t->verification, t->priority,
+				 arena_printf(a, "%d", t->due_hours),
+				 arena_printf(a, "%d", t->repeat_count), t->escalations,
+				 t->requires_lead ? "true" : "false", t->vip ? "true" : "false",
+				 arena_printf(a, "%d", t->first_contact_target_min),
+				 arena_printf(a, "%d", t->repeat_window_days),
+				 id_or_null(a, t->created_by), t->tracking));
+	if (rc > 0)
+		*id = db_int(&rows, 0, "id");
+	return rc;
+}
+
+DB_STMT(q_ticket_facts,
+	"SELECT t.id, t.customer_id, t.device_id, t.status, t.number, t.requires_lead, t.vip,"
+	" d.kind, extract(epoch FROM t.due_at)::bigint AS due_epoch,"
+	" extract(epoch FROM t.created_at)::bigint AS created_epoch"
+	" FROM tickets t JOIN devices d ON d.id = t.device_id WHERE t.id = $1::bigint"
+	" AND ticket_visible(t.id, $2::bigint, $3, $4::bigint)");
+
+int pg_ticket_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
+		    struct ticket_facts *out)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_ticket_facts, &rows,
+			 DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+	if (rc <= 0)
+		return rc;
+	out->id = db_int(&rows, 0, "id");
+	out->customer_id = db_int(&rows, 0, "customer_id");
+	out->device_id = db_int(&rows, 0, "device_id");
+	out->status = db_val(&rows, 0, "status");
+	out->number = db_val(&rows, 0, "number");
+	out->kind = db_val(&rows, 0, "kind");
+	out->requires_lead = db_bool(&rows, 0, "requires_lead");
+	out->vip = db_bool(&rows, 0, "vip");
+	out->due_at = (time_t)db_int(&rows, 0, "due_epoch");
+	out->created_at = (time_t)db_int(&rows, 0, "created_epoch");
+	return rc;
+}
+
+DB_STMT(q_ticket_doc, "SELECT ticket_doc(t)::text AS doc FROM tickets t WHERE t.id = $1::bigint");
+DB_STMT(q_ticket_full,
+	"SELECT (ticket_doc(t) || jsonb_build_object("
+	" 'visits', coalesce((SELECT jsonb_agg(visit_doc(v) - 'ticket' ORDER BY v.seq)"
+	"    FROM visits v WHERE v.ticket_id = t.id), '[]'),"
+	" 'contacts', coalesce((SELECT jsonb_agg(jsonb_build_object('reached', k.reached,"
+	"    'note', k.note, 'by', k.by_user, 'at', api_time(k.at)) ORDER BY k.id)"
+	"    FROM ticket_contacts k WHERE k.ticket_id = t.id), '[]'),"
+	" 'timeline', coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id,"
+	"    'action', e.action, 'actor', person_doc(e.actor_id) - 'phone', 'visit_id', e.visit_id,"
+	"    'before', e.before, 'after', e.after, 'at', api_time(e.at)) ORDER BY e.id)"
+	"    FROM audit_events e WHERE e.ticket_id = t.id), '[]'),"
+	" 'notifications', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id,"
+	"    'channel', n.channel, 'template', n.template, 'recipient_kind', n.recipient_kind,"
+	"    'recipient', n.recipient, 'status', n.status, 'payload', n.payload,"
+	"    'created_at', api_time(n.created_at)) ORDER BY n.id)"
+	"    FROM notifications n WHERE n.ticket_id = t.id), '[]')))::text AS doc"
+	" FROM tickets t WHERE t.id = $1::bigint");
+
+int pg_ticket_doc(struct db *db, struct arena *a, int64_t id, bool full, const char **doc)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, full ? &q_ticket_full : &q_ticket_doc, &rows, DB_ARGS(num(a, id)));
+	if (rc > 0)
+		*doc = db_val(&rows, 0, "doc");
+	return rc;
+}
+
+DB_STMT(q_ticket_list,
+	"SELECT t.id, ticket_doc(t)::text AS doc FROM tickets t"
+	" WHERE t.id < $1::bigint"
+	" AND ($3::text IS NULL OR t.status = $3)"
+	" AND ($4::text IS NULL OR $4 = ANY (t.escalations))"
+	" AND ($5::text IS NULL OR t.priority = $5)"
+	" AND ($6::int < 0 OR t.vip = ($6::int = 1))"
+	" AND ($7::int < 0 OR (t.due_at < now()"
+	"      AND t.status NOT IN ('resolved', 'closed', 'cancelled')) = ($7::int = 1))"
+	" AND ($8::int < 0 OR (coalesce(t.first_contact_at, now())"
+	"      > t.created_at + make_interval(mins => t.first_contact_target_min)) = ($8::int = 1))"
+	" AND ($9::bigint IS NULL OR EXISTS (SELECT 1 FROM visits v WHERE v.ticket_id = t.id"
+	"      AND v.status <> 'cancelled' AND $9::bigint IN (v.engineer_id, v.lead_id)))"
+	" AND ($10::bigint IS NULL OR t.customer_id = $10::bigint)"
+	" AND ($11::bigint IS NULL OR t.device_id = $11::bigint)"
+	" AND ticket_visible(t.id, $12::bigint, $13, $14::bigint)"
+	" ORDER BY t.id DESC LIMIT $2::int");
+
+int pg_ticket_list(struct db *db, struct arena *a, const struct ticket_filter *f,
+		   const struct viewer *v, int64_t after, int limit, struct db_rows *rows)
+{
+	return db_exec(db, a, &q_ticket_list, rows,
+		       DB_ARGS(after > 0 ? num(a, after) : "9223372036854775807",
+			       arena_printf(a, "%d", limit), f->status, f->escalation, f->priority,
+			       arena_printf(a, "%d", f->vip), arena_printf(a, "%d", f->overdue),
+			       arena_printf(a, "%d", f->first_contact_breach),
+			       id_or_null(a, f->assignee), id_or_null(a, f->customer_id),
+			       id_or_null(a, f->device_id), num(a, v->id), v->role,
+			       id_or_null(a, v->team_id)));
+}
+
+DB_STMT(q_ticket_status, "UPDATE tickets SET status = $2, updated_at = now(),"
+			 " resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE resolved_at END"
+			 " WHERE id = $1::bigint");
+
+int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, const char *status)
+{
+	return db_exec(db, a, &q_ticket_status, NULL, DB_ARGS(num(a, id), status));
+}
+
+DB_STMT(q_ticket_first_contact, "UPDATE tickets SET first_contact_at = now(), updated_at = now()"
+				" WHERE id = $1::bigint AND first_contact_at IS NULL");
+
+int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id)
+{
+	return db_exec(db, a, &q_ticket_first_contact, NULL, DB_ARGS(num(a, id)));
+}
+
+DB_STMT(q_ticket_delay,
+	"WITH old AS (SELECT due_at FROM tickets WHERE id = $1::bigint FOR UPDATE),"
+	" n AS (INSERT INTO delay_notices (ticket_id, reason, old_due_at, new_due_at, by_user)"
+	"       SELECT $1::bigint, $2, old.due_at, $3::timestamptz, $4::bigint FROM old"
+	"       RETURNING id)"
+	" UPDATE tickets SET due_at = $3::timestamptz, updated_at = now()"
+	" FROM n WHERE tickets.id = $1::bigint RETURNING n.id AS notice_id");
+
+int pg_ticket_delay(struct db *db, struct arena *a, int64_t id, const char *reason,
+		    const char *new_due_at, int64_t by, int64_t *notice_id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_ticket_delay, &rows,
+			 DB_ARGS(num(a, id), reason, new_due_at, id_or_null(a, by)));
+	if (rc > 0)
+		*notice_id = db_int(&rows, 0, "notice_id");
+	return rc;
+}
+
+DB_STMT(q_ticket_cancel,
+	"WITH v AS (UPDATE visits SET status = 'cancelled', cancel_reason = $2,"
+	"   ical_sequence = ical_sequence + 1, updated_at = now()"
+	"   WHERE ticket_id = $1::bigint AND status IN ('proposed', 'confirmed', 'en_route')"
+	"   RETURNING id)"
+	" UPDATE tickets SET status = 'cancelled', cancel_reason = $2, updated_at = now()"
+	" WHERE id = $1::bigint");
+
+int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason)
+{
+	return db_exec(db, a, &q_ticket_cancel, NULL, DB_ARGS(num(a, id), reason));
+}
+
+DB_STMT(q_ticket_contact, "INSERT INTO ticket_contacts (ticket_id, reached, note, by_user)"
+			  " VALUES ($1::bigint, $2::bool, $3, $4::bigint)");
+
+int pg_ticket_contact(struct db *db, struct arena *a, int64_t id, bool reached, const char *note,
+		      int64_t by)
+{
+	return db_exec(db, a, &q_ticket_contact, NULL,
+		       DB_ARGS(num(a, id), reached ? "true" : "false", note, id_or_null(a, by)));
+}

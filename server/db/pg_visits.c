@@ -1,0 +1,288 @@
+/* Visits: dispatch inputs, booking, steps, reads. */
+#include "fieldd/arena.h"
+#include "fieldd/db.h"
+#include "fieldd/dispatch.h"
+#include "fieldd/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *num(struct arena *a, int64_t v)
+{
+	return arena_printf(a, "%lld", (long long)v);
+}
+
+static const char *id_or_null(struct arena *a, int64_t v)
+{
+	return v > 0 ? num(a, v) : NULL;
+}
+
+static const char *epoch(struct arena *a, time_t t)
+{
+	return arena_printf(a, "%lld", (long long)t);
+}
+
+DB_STMT(q_dispatch_people,
+	"SELECT u.id, u.role, coalesce(u.team_id, 0) AS team_id,"
+	" coalesce(t.lead_id, 0) AS team_lead, array_to_string(u.skills, ',') AS skills,"
+	" coalesce(extract(epoch FROM u.work_start)::int / 60, -1) AS work_start,"
+	" coalesce(extract(epoch FROM u.work_end)::int / 60, -1) AS work_end,"
+	" coalesce(array_to_string(u.work_days, ','), '') AS work_days,"
+	" (SELECT count(*) FROM visit_people p WHERE p.person_id = u.id AND p.active"
+	"   AND p.during && tstzrange(to_timestamp($1::bigint), to_timestamp($2::bigint))) AS load"
+	" FROM users u LEFT JOIN teams t ON t.id = u.team_id"
+	" WHERE u.active AND u.role IN ('engineer', 'lead') ORDER BY u.id");
+DB_STMT(
+    q_dispatch_busy,
+    "SELECT p.person_id, extract(epoch FROM lower(p.during))::bigint AS s,"
+    " extract(epoch FROM upper(p.during))::bigint AS e FROM visit_people p"
+    " WHERE p.active AND p.during && tstzrange(to_timestamp($1::bigint), to_timestamp($2::bigint))"
+    " ORDER BY p.person_id, lower(p.during)");
+
+int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
+		       struct dsp_person **out, int *n)
+{
+	struct db_rows rows, busy;
+	int rc = db_exec(db, a, &q_dispatch_people, &rows, DB_ARGS(epoch(a, from), epoch(a, to)));
+	if (rc < 0)
+		return rc;
+	int rc2 = db_exec(db, a, &q_dispatch_busy, &busy, DB_ARGS(epoch(a, from), epoch(a, to)));
+	if (rc2 < 0)
+		return rc2;
+	struct dsp_person *p = arena_alloc(a, sizeof *p * (size_t)(rows.n ? rows.n : 1));
+	struct dsp_busy *b = arena_alloc(a, sizeof *b * (size_t)(busy.n ? busy.n : 1));
+	for (int i = 0; i < busy.n; i++) {
+		b[i].start = (time_t)db_int(&busy, i, "s");
+		b[i].end = (time_t)db_int(&busy, i, "e");
+	}
+	int bi = 0;
+	for (int i = 0; i < rows.n; i++) {
+		struct dsp_person *q = &p[i];
+		q->id = db_int(&rows, i, "id");
+		q->is_lead = strcmp(db_val(&rows, i, "role"), "lead") == 0;
+		q->team_id = db_int(&rows, i, "team_id");
+		q->team_lead = db_int(&rows, i, "team_lead");
+		q->load = (int)db_int(&rows, i, "load");
+		int ws = (int)db_int(&rows, i, "work_start"),
+		    we = (int)db_int(&rows, i, "work_end");
+		q->work_start_min = ws >= 0 ? ws : DSP_DEFAULT_START_MIN;
+		q->work_end_min = we >= 0 ? we : DSP_DEFAULT_END_MIN;
+		const char *days = db_val(&rows, i, "work_days");
+		q->work_days = 0;
+		for (const char *d = days; d && *d; d++)
+			if (*d >= '1' && *d <= '7')
+				q->work_days |= 1u << (*d - '0');
+		if (!q->work_days)
+			q->work_days = DSP_DEFAULT_DAYS;
+		const char *sk = db_val(&rows, i, "skills");
+		while (sk && *sk) {
+			const char *c = strchr(sk, ',');
+			size_t len = c ? (size_t)(c - sk) : strlen(sk);
+			q->skills |= dsp_kind_bit(arena_strndup(a, sk, len));
+			sk += len + (c ? 1 : 0);
+		}
+		/* both lists are ordered by person id */
+		while (bi < busy.n && db_int(&busy, bi, "person_id") < q->id)
+			bi++;
+		q->busy = &b[bi];
+		while (bi < busy.n && db_int(&busy, bi, "person_id") == q->id)
+			bi++, q->nbusy++;
+	}
+	*out = p;
+	*n = rows.n;
+	return rows.n;
+}
+
+DB_STMT(q_last_engineer,
+	"SELECT v.engineer_id FROM visits v JOIN tickets t ON t.id = v.ticket_id"
+	" WHERE t.device_id = $1::bigint AND v.engineer_id IS NOT NULL"
+	" AND v.status IN ('completed', 'absent', 'on_site')"
+	" ORDER BY coalesce(v.completed_at, v.arrived_at, v.starts_at) DESC LIMIT 1");
+
+int pg_last_engineer(struct db *db, struct arena *a, int64_t device_id, int64_t *id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_last_engineer, &rows, DB_ARGS(num(a, device_id)));
+	*id = rc > 0 ? db_int(&rows, 0, "engineer_id") : 0;
+	return rc;
+}
+
+DB_STMT(q_field_person, "SELECT u.role, coalesce(t.lead_id, 0) AS team_lead FROM users u"
+			" LEFT JOIN teams t ON t.id = u.team_id"
+			" WHERE u.id = $1::bigint AND u.active AND u.role IN ('engineer', 'lead')");
+
+int pg_field_person(struct db *db, struct arena *a, int64_t id, const char **role,
+		    int64_t *team_lead)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_field_person, &rows, DB_ARGS(num(a, id)));
+	if (rc > 0) {
+		*role = db_val(&rows, 0, "role");
+		*team_lead = db_int(&rows, 0, "team_lead");
+	}
+	return rc;
+}
+
+DB_STMT(q_visit_clash,
+	"SELECT p.visit_id FROM visit_people p WHERE p.active"
+	" AND p.person_id IN ($1::bigint, $2::bigint) AND p.visit_id <> $5::bigint"
+	" AND p.during && tstzrange(to_timestamp($3::bigint), to_timestamp($4::bigint))"
+	" ORDER BY lower(p.during) LIMIT 1");
+
+int pg_visit_clash(struct db *db, struct arena *a, int64_t engineer, int64_t lead, time_t start,
+		   time_t end, int64_t except, int64_t *visit_id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_visit_clash, &rows,
+			 DB_ARGS(num(a, engineer), num(a, lead), epoch(a, start), epoch(a, end),
+				 num(a, except)));
+	*visit_id = rc > 0 ? db_int(&rows, 0, "visit_id") : 0;
+	return rc;
+}
+
+DB_STMT(q_visit_insert,
+	"INSERT INTO visits (ticket_id, seq, engineer_id, lead_id, starts_at, ends_at, uid)"
+	" VALUES ($1::bigint, (SELECT coalesce(max(seq), 0) + 1 FROM visits"
+	"   WHERE ticket_id = $1::bigint), $2::bigint, $3::bigint, to_timestamp($4::bigint),"
+	"   to_timestamp($5::bigint), $6::uuid) RETURNING id");
+
+int pg_visit_insert(struct db *db, struct arena *a, int64_t ticket, int64_t engineer, int64_t lead,
+		    time_t start, time_t end, const char *uid, int64_t *id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_visit_insert, &rows,
+			 DB_ARGS(num(a, ticket), id_or_null(a, engineer), id_or_null(a, lead),
+				 epoch(a, start), epoch(a, end), uid));
+	if (rc > 0)
+		*id = db_int(&rows, 0, "id");
+	return rc;
+}
+
+DB_STMT(q_visit_reassign,
+	"UPDATE visits SET engineer_id = $2::bigint, lead_id = $3::bigint,"
+	" starts_at = to_timestamp($4::bigint), ends_at = to_timestamp($5::bigint),"
+	" ical_sequence = ical_sequence + 1, updated_at = now() WHERE id = $1::bigint");
+
+int pg_visit_reassign(struct db *db, struct arena *a, int64_t id, int64_t engineer, int64_t lead,
+		      time_t start, time_t end)
+{
+	return db_exec(db, a, &q_visit_reassign, NULL,
+		       DB_ARGS(num(a, id), id_or_null(a, engineer), id_or_null(a, lead),
+			       epoch(a, start), epoch(a, end)));
+}
+
+DB_STMT(q_visit_facts,
+	"SELECT v.id, v.ticket_id, coalesce(v.engineer_id, 0) AS engineer_id,"
+	" coalesce(v.lead_id, 0) AS lead_id, v.status,"
+	" extract(epoch FROM v.starts_at)::bigint AS s, extract(epoch FROM v.ends_at)::bigint AS e,"
+	" v.estimated_at IS NOT NULL AS has_estimate, v.consent_at IS NOT NULL AS has_consent,"
+	" v.late_notice_at IS NOT NULL AS late_notice, t.requires_lead"
+	" FROM visits v JOIN tickets t ON t.id = v.ticket_id WHERE v.id = $1::bigint"
+	" AND visit_visible(v, $2::bigint, $3, $4::bigint) FOR UPDATE OF v");
+
+int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
+		   struct visit_row *out)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_visit_facts, &rows,
+			 DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+	if (rc <= 0)
+		return rc;
+	out->id = db_int(&rows, 0, "id");
+	out->ticket_id = db_int(&rows, 0, "ticket_id");
+	out->engineer_id = db_int(&rows, 0, "engineer_id");
+	out->lead_id = db_int(&rows, 0, "lead_id");
+	out->status = db_val(&rows, 0, "status");
+	out->starts_at = (time_t)db_int(&rows, 0, "s");
+	out->ends_at = (time_t)db_int(&rows, 0, "e");
+	out->has_estimate = db_bool(&rows, 0, "has_estimate");
+	out->has_consent = db_bool(&rows, 0, "has_consent");
+	out->late_notice = db_bool(&rows, 0, "late_notice");
+	out->requires_lead = db_bool(&rows, 0, "requires_lead");
+	return rc;
+}
+
+DB_STMT(q_visit_doc, "SELECT visit_doc(v)::text AS doc FROM visits v WHERE v.id = $1::bigint");
+
+int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_visit_doc, &rows, DB_ARGS(num(a, id)));
+	if (rc > 0)
+		*doc = db_val(&rows, 0, "doc");
+	return rc;
+}
+
+DB_STMT(q_visit_open, "SELECT v.id FROM visits v WHERE v.ticket_id = $1::bigint"
+		      " AND v.status IN ('proposed', 'confirmed') ORDER BY v.seq DESC LIMIT 1");
+
+int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_visit_open, &rows, DB_ARGS(num(a, ticket)));
+	*visit_id = rc > 0 ? db_int(&rows, 0, "id") : 0;
+	return rc;
+}
+
+/* Windows overlapping [from, to); the person as engineer or lead. */
+DB_STMT(q_visit_list, "SELECT v.id, visit_doc(v)::text AS doc FROM visits v"
+		      " WHERE v.id > $1::bigint"
+		      " AND ($3::bigint IS NULL OR $3::bigint IN (v.engineer_id, v.lead_id))"
+		      " AND ($4::timestamptz IS NULL OR v.ends_at > $4::timestamptz)"
+		      " AND ($5::timestamptz IS NULL OR v.starts_at < $5::timestamptz)"
+		      " AND visit_visible(v, $6::bigint, $7, $8::bigint)"
+		      " ORDER BY v.starts_at, v.id LIMIT $2::int");
+
+int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
+		  const struct viewer *v, int64_t after, int limit, struct db_rows *rows)
+{
+	return db_exec(db, a, &q_visit_list, rows,
+		       DB_ARGS(num(a, after), arena_printf(a, "%d", limit), id_or_null(a, person),
+			       from, to, num(a, v->id), v->role, id_or_null(a, v->team_id)));
+}
+
+/*
+ * One statement for every step: the changes object names the status and the
+ * step's own fields; a *_now member stamps that column with now().
+ */
+DB_STMT(q_visit_step,
+	"UPDATE visits SET status = coalesce(j->>'status', status),"
+	" starts_at = coalesce((j->>'starts_at')::timestamptz, starts_at),"
+	" ends_at = coalesce((j->>'ends_at')::timestamptz, ends_at),"
+	" departed_at = CASE WHEN j ? 'departed_now' THEN now() ELSE departed_at END,"
+	" late_notice_at = CASE WHEN j ? 'late_minutes' THEN now() ELSE late_notice_at END,"
+	" late_minutes = coalesce((j->>'late_minutes')::int, late_minutes),"
+	" arrived_at = CASE WHEN j ? 'arrived_now' THEN now() ELSE arrived_at END,"
+	" arrived_late = coalesce((j->>'arrived_late')::boolean, arrived_late),"
+	" estimate_minutes = coalesce((j->>'estimate_minutes')::int, estimate_minutes),"
+	" estimate_explanation = CASE WHEN j ? 'estimate_minutes' THEN j->>'estimate_explanation'"
+	"   ELSE estimate_explanation END,"
+	" estimated_at = CASE WHEN j ? 'estimate_minutes' THEN now() ELSE estimated_at END,"
+	" consent_by = coalesce(j->>'consent_by', consent_by),"
+	" consent_at = CASE WHEN j ? 'consent_by' THEN now() ELSE consent_at END,"
+	" completed_at = CASE WHEN j ? 'completed_now' THEN now() ELSE completed_at END,"
+	" work_done = coalesce((j->>'work_done')::boolean, work_done),"
+	" resolved = coalesce((j->>'resolved')::boolean, resolved),"
+	" resolution = coalesce(j->>'resolution', resolution),"
+	" follow_up_reason = coalesce(j->>'follow_up_reason', follow_up_reason),"
+	" absent_memo_left = coalesce((j->>'memo_left')::boolean, absent_memo_left),"
+	" absent_note = coalesce(j->>'absent_note', absent_note),"
+	" cancel_reason = coalesce(j->>'cancel_reason', cancel_reason),"
+	" ical_sequence = ical_sequence + 1, updated_at = now()"
+	" FROM (SELECT $2::jsonb AS j) x WHERE id = $1::bigint");
+
+int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json)
+{
+	return db_exec(db, a, &q_visit_step, NULL, DB_ARGS(num(a, id), changes_json));
+}
+
+DB_STMT(q_precall_add, "INSERT INTO precall_attempts (visit_id, outcome, note, by_user)"
+		       " VALUES ($1::bigint, $2, $3, $4::bigint)");
+
+int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
+		   const char *note, int64_t by)
+{
+	return db_exec(db, a, &q_precall_add, NULL,
+		       DB_ARGS(num(a, visit), outcome, note, id_or_null(a, by)));
+}

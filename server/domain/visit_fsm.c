@@ -1,0 +1,128 @@
+/*
+ * The visit state machine (SPEC §4 visit steps):
+ *
+ *   proposed --precall reached/reschedule--> confirmed --depart--> en_route
+ *   confirmed|en_route --arrive--> on_site --estimate, consent--> on_site
+ *   on_site --complete--> completed;  confirmed|en_route|on_site --absent--> absent
+ *   proposed|confirmed|en_route --cancel--> cancelled
+ *
+ * A step out of order is 409; a step the rules forbid is 422 with its code.
+ */
+#include "fieldd/domain.h"
+
+#include <string.h>
+
+static bool is(const struct visit_facts *f, const char *s)
+{
+	return strcmp(f->status, s) == 0;
+}
+
+bool domain_visit_open(const char *status)
+{
+	return !strcmp(status, "proposed") || !strcmp(status, "confirmed") ||
+	       !strcmp(status, "en_route") || !strcmp(status, "on_site");
+}
+
+bool domain_arrived_late(long arrived, long window_start, bool late_notice)
+{
+	return !late_notice && arrived > window_start + 10 * 60;
+}
+
+static void verdict(struct step_verdict *v, int status, const char *code, const char *detail,
+		    const char *next)
+{
+	v->status = status;
+	v->code = code;
+	v->detail = detail;
+	v->next = next;
+}
+
+static void out_of_order(struct step_verdict *v, const struct visit_facts *f)
+{
+	(void)f;
+	verdict(v, 409, "step_out_of_order", "this step does not fit the visit's current status",
+		NULL);
+}
+
+static bool need_precall(struct step_verdict *v, const struct visit_facts *f)
+{
+	if (!is(f, "proposed"))
+		return false;
+	verdict(v, 422, "precall_required",
+		"call the customer first: a pre-call that reached them confirms the visit", NULL);
+	return true;
+}
+
+void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct step_verdict *v)
+{
+	verdict(v, 0, NULL, NULL, f->status);
+	switch (step) {
+	case STEP_PRECALL:
+		if (!is(f, "proposed") && !is(f, "confirmed"))
+			out_of_order(v, f);
+		return; /* next status depends on the outcome */
+	case STEP_DEPART:
+		if (need_precall(v, f))
+			return;
+		if (!is(f, "confirmed"))
+			return out_of_order(v, f);
+		v->next = "en_route";
+		return;
+	case STEP_LATE:
+		if (need_precall(v, f))
+			return;
+		if (!is(f, "confirmed") && !is(f, "en_route"))
+			return out_of_order(v, f);
+		return;
+	case STEP_ARRIVE:
+		if (need_precall(v, f))
+			return;
+		if (!is(f, "confirmed") && !is(f, "en_route"))
+			return out_of_order(v, f);
+		if (f->requires_lead && !f->has_lead)
+			return verdict(v, 422, "lead_required",
+				       "this ticket needs the team lead on the visit", NULL);
+		v->next = "on_site";
+		return;
+	case STEP_ESTIMATE:
+		if (!is(f, "on_site"))
+			return out_of_order(v, f);
+		return;
+	case STEP_CONSENT:
+		if (!is(f, "on_site") || !f->has_estimate)
+			return out_of_order(v, f);
+		return;
+	case STEP_COMPLETE:
+		if (need_precall(v, f))
+			return;
+		if (!is(f, "on_site"))
+			return out_of_order(v, f);
+		if (f->requires_lead && !f->has_lead)
+			return verdict(v, 422, "lead_required",
+				       "this ticket needs the team lead on the visit", NULL);
+		if (f->work_done && !(f->has_estimate && f->has_consent))
+			return verdict(
+			    v, 422, "consent_required",
+			    "explain the expected time (estimate) and get the customer's "
+			    "consent before the work",
+			    NULL);
+		if (!f->resolved && !f->has_follow_up_reason)
+			return verdict(
+			    v, 422, "follow_up_reason_required",
+			    "an unresolved visit needs a clear reason for the next visit", NULL);
+		v->next = "completed";
+		return;
+	case STEP_ABSENT:
+		if (need_precall(v, f))
+			return;
+		if (!is(f, "confirmed") && !is(f, "en_route") && !is(f, "on_site"))
+			return out_of_order(v, f);
+		v->next = "absent";
+		return;
+	case STEP_CANCEL:
+		if (!is(f, "proposed") && !is(f, "confirmed") && !is(f, "en_route"))
+			return out_of_order(v, f);
+		v->next = "cancelled";
+		return;
+	}
+}

@@ -1,0 +1,240 @@
+/* Customers, devices, fault codes and the notification outbox. */
+#include "fieldd/db.h"
+#include "fieldd/domain.h"
+#include "fieldd/handlers.h"
+#include "fieldd/jspec.h"
+#include "fieldd/pg.h"
+#include "fieldd/util.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+void viewer_of(struct http_req *r, struct viewer *v)
+{
+	v->id = r->user->id;
+	v->team_id = r->user->team_id;
+	v->role = r->user->role;
+}
+
+static const char *body_text(struct http_req *r)
+{
+	return jspec_dump(r->a, r->json, NULL);
+}
+
+/* ---- customers ---- */
+
+#define CUSTOMER_FIELDS(req)                                                                       \
+	{"name", J_STRING, req, false, 1, 100, NULL, &s, NULL},                                    \
+	    {"organisation", J_STRING, false, true, 0, 200, NULL, &s, NULL},                       \
+	    {"department", J_STRING, false, true, 0, 200, NULL, &s, NULL},                         \
+	    {"division", J_STRING, false, true, 0, 200, NULL, &s, NULL},                           \
+	    {"title", J_STRING, false, true, 0, 100, NULL, &s, NULL},                              \
+	    {"rank", J_ENUM, false, false, 0, 0, domain_ranks, &s, NULL},                          \
+	    {"phone", J_STRING, false, true, 1, 32, NULL, &s, NULL},                               \
+	    {"email", J_STRING, false, true, 3, 254, NULL, &s, NULL},                              \
+	    {"preferred_channel", J_ENUM, false, false, 0, 0, domain_contact_channels, &s, NULL},  \
+	    {"vip", J_BOOL, false, false, 0, 0, NULL, &b, NULL}, JSPEC_END
+
+int h_customers_list(struct http_req *r, struct db *db)
+{
+	int limit;
+	int64_t cursor;
+	if (!http_page(r, 50, 500, &limit, &cursor))
+		return 0;
+	struct db_rows rows;
+	int rc = pg_customer_list(db, r->a, http_query(r, "q"), cursor, limit + 1, &rows);
+	if (rc < 0)
+		return rc;
+	reply_doc_list(r, &rows, limit);
+	return 0;
+}
+
+int h_customers_create(struct http_req *r, struct db *db)
+{
+	const char *s;
+	bool b;
+	const struct jfield spec[] = {CUSTOMER_FIELDS(true)};
+	if (!http_parse_body(r, spec))
+		return 0;
+	int64_t id;
+	int rc = pg_customer_insert(db, r->a, body_text(r), &id);
+	const char *doc;
+	if (rc >= 0)
+		rc = pg_customer_doc(db, r->a, id, &doc);
+	if (rc <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "customer.created", NULL, doc)) < 0)
+		return rc;
+	reply_doc(r, 201, doc);
+	reply_add_header(r, "Location",
+			 arena_printf(r->a, "/api/v1/customers/%lld", (long long)id));
+	return 0;
+}
+
+int h_customers_get(struct http_req *r, struct db *db)
+{
+	int64_t id;
+	if (http_param_id(r, 0, &id) < 0)
+		return 0;
+	const char *doc;
+	int rc = pg_customer_doc(db, r->a, id, &doc);
+	if (rc == 0)
+		reply_problem(r, ERR_NOT_FOUND, "no such customer");
+	else if (rc > 0)
+		reply_doc(r, 200, doc);
+	return rc < 0 ? rc : 0;
+}
+
+int h_customers_patch(struct http_req *r, struct db *db)
+{
+	int64_t id;
+	if (http_param_id(r, 0, &id) < 0)
+		return 0;
+	const char *s;
+	bool b;
+	const struct jfield spec[] = {CUSTOMER_FIELDS(false)};
+	if (!http_parse_body(r, spec))
+		return 0;
+	const char *before, *after;
+	int rc = pg_customer_doc(db, r->a, id, &before);
+	if (rc == 0) {
+		reply_problem(r, ERR_NOT_FOUND, "no such customer");
+		return 0;
+	}
+	if (rc < 0 || (rc = pg_customer_update(db, r->a, id, body_text(r))) < 0 ||
+	    (rc = pg_customer_doc(db, r->a, id, &after)) < 0)
+		return rc;
+	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "customer.updated", before, after)) < 0)
+		return rc;
+	reply_doc(r, 200, after);
+	return 0;
+}
+
+/* ---- devices ---- */
+
+int h_devices_list(struct http_req *r, struct db *db)
+{
+	int limit;
+	int64_t cursor, customer = 0;
+	if (!http_page(r, 50, 500, &limit, &cursor))
+		return 0;
+	const char *c = http_query(r, "customer_id");
+	if (c && util_parse_id(c, &customer) < 0) {
+		reply_problem(r, ERR_BAD_QUERY, "customer_id must be an id");
+		return 0;
+	}
+	struct db_rows rows;
+	int rc = pg_device_list(db, r->a, customer, http_query(r, "asset_tag"), cursor, limit + 1,
+				&rows);
+	if (rc < 0)
+		return rc;
+	reply_doc_list(r, &rows, limit);
+	return 0;
+}
+
+int h_devices_create(struct http_req *r, struct db *db)
+{
+	const char *s;
+	int64_t customer_id;
+	struct json_object *location = NULL;
+	const struct jfield spec[] = {
+	    {"asset_tag", J_STRING, true, false, 1, 64, NULL, &s, NULL},
+	    {"kind", J_ENUM, true, false, 0, 0, domain_device_kinds, &s, NULL},
+	    {"model", J_STRING, false, true, 0, 200, NULL, &s, NULL},
+	    {"serial", J_STRING, false, true, 0, 100, NULL, &s, NULL},
+	    {"customer_id", J_ID, true, false, 0, 0, NULL, &customer_id, NULL},
+	    {"location", J_OBJECT, false, true, 0, 0, NULL, &location, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	if (location) {
+		const struct jfield loc[] = {
+		    {"building", J_STRING, false, true, 0, 100, NULL, &s, NULL},
+		    {"floor", J_STRING, false, true, 0, 20, NULL, &s, NULL},
+		    {"room", J_STRING, false, true, 0, 50, NULL, &s, NULL},
+		    JSPEC_END,
+		};
+		struct json_object *errors = json_object_new_array();
+		if (!jspec_parse(r->a, location, loc, errors)) {
+			for (size_t i = 0; i < json_object_array_length(errors); i++) {
+				struct json_object *e = json_object_array_get_idx(errors, i), *f;
+				if (json_object_object_get_ex(e, "field", &f))
+					json_object_object_add(
+					    e, "field",
+					    json_object_new_string(arena_printf(
+						r->a, "location.%s", json_object_get_string(f))));
+			}
+			reply_invalid_list(r, errors);
+			return 0;
+		}
+		json_object_put(errors);
+	}
+	int64_t id;
+	int rc = pg_device_insert(db, r->a, body_text(r), &id);
+	if (rc < 0 && db_err_unique(db)) {
+		reply_problem(r, ERR_DUPLICATE, "a device with this asset tag exists");
+		return 0;
+	}
+	if (rc < 0 && db_err_foreign_key(db)) {
+		reply_invalid(r, "customer_id", "no such customer");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	struct viewer v;
+	viewer_of(r, &v);
+	const char *doc;
+	if ((rc = pg_device_doc(db, r->a, id, &v, &doc)) <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	reply_doc(r, 201, doc);
+	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/devices/%lld", (long long)id));
+	return 0;
+}
+
+int h_devices_get(struct http_req *r, struct db *db)
+{
+	int64_t id;
+	if (http_param_id(r, 0, &id) < 0)
+		return 0;
+	struct viewer v;
+	viewer_of(r, &v);
+	const char *doc;
+	int rc = pg_device_doc(db, r->a, id, &v, &doc);
+	if (rc == 0)
+		reply_problem(r, ERR_NOT_FOUND, "no such device");
+	else if (rc > 0)
+		reply_doc(r, 200, doc);
+	return rc < 0 ? rc : 0;
+}
+
+int h_fault_codes(struct http_req *r, struct db *db)
+{
+	const char *doc;
+	int rc = pg_fault_codes(db, r->a, &doc);
+	if (rc <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	reply_doc(r, 200, doc);
+	return 0;
+}
+
+int h_notifications_list(struct http_req *r, struct db *db)
+{
+	int limit;
+	int64_t cursor, ticket = 0;
+	if (!http_page(r, 50, 500, &limit, &cursor))
+		return 0;
+	const char *t = http_query(r, "ticket_id");
+	if (t && util_parse_id(t, &ticket) < 0) {
+		reply_problem(r, ERR_BAD_QUERY, "ticket_id must be an id");
+		return 0;
+	}
+	struct viewer v;
+	viewer_of(r, &v);
+	struct db_rows rows;
+	int rc = pg_notification_list(db, r->a, ticket, &v, cursor, limit + 1, &rows);
+	if (rc < 0)
+		return rc;
+	reply_doc_list(r, &rows, limit);
+	return 0;
+}

@@ -1,0 +1,513 @@
+/*
+ * Visits: reads and the steps of a visit (R3 pre-call, R4 late, R5 estimate
+ * and consent, R6 completion, R10 absence). Each step: load the visit under
+ * a row lock, ask domain_visit_step, write the change, its notifications and
+ * audit event in the same transaction.
+ */
+#include "fieldd/db.h"
+#include "fieldd/domain.h"
+#include "fieldd/handlers.h"
+#include "fieldd/jspec.h"
+#include "fieldd/pg.h"
+#include "fieldd/util.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <time.h>
+
+static int list(struct http_req *r, struct db *db, int64_t person, const char *from, const char *to)
+{
+	int limit;
+	int64_t cursor;
+	if (!http_page(r, 100, 500, &limit, &cursor))
+		return 0;
+	struct viewer v;
+	viewer_of(r, &v);
+	struct db_rows rows;
+	int rc = pg_visit_list(db, r->a, person, from, to, &v, cursor, limit + 1, &rows);
+	if (rc < 0)
+		return rc;
+	reply_doc_list(r, &rows, limit);
+	return 0;
+}
+
+/* from/to: RFC 3339 or a local date (YYYY-MM-DD: its start). */
+static bool time_query(struct http_req *r, const char *key, const char **out)
+{
+	const char *v = http_query(r, key);
+	*out = NULL;
+	if (!v)
+		return true;
+	time_t t, e;
+	if (util_parse_rfc3339(v, &t) == 0 || util_parse_local_day(v, &t, &e) == 0) {
+		*out = util_rfc3339(r->a, t);
+		return true;
+	}
+	reply_problem(
+	    r, ERR_BAD_QUERY,
+	    arena_printf(r->a, "%s must be a date (2026-11-23) or an RFC 3339 time", key));
+	return false;
+}
+
+int h_visits_list(struct http_req *r, struct db *db)
+{
+	int64_t person = 0;
+	const char *p = http_query(r, "person"), *from, *to;
+	if (p && util_parse_id(p, &person) < 0) {
+		reply_problem(r, ERR_BAD_QUERY, "person must be a user id");
+		return 0;
+	}
+	if (!time_query(r, "from", &from) || !time_query(r, "to", &to))
+		return 0;
+	return list(r, db, person, from, to);
+}
+
+int h_me_visits(struct http_req *r, struct db *db)
+{
+	const char *date = http_query(r, "date");
+	time_t start, end;
+	if (date) {
+		if (util_parse_local_day(date, &start, &end) < 0) {
+			reply_problem(r, ERR_BAD_QUERY, "date must look like 2026-11-23");
+			return 0;
+		}
+	} else {
+		struct tm tm;
+		time_t now = time(NULL);
+		localtime_r(&now, &tm);
+		char today[11];
+		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		util_parse_local_day(today, &start, &end);
+	}
+	return list(r, db, r->user->id, util_rfc3339(r->a, start), util_rfc3339(r->a, end));
+}
+
+int h_visits_get(struct http_req *r, struct db *db)
+{
+	int64_t id;
+	if (http_param_id(r, 0, &id) < 0)
+		return 0;
+	struct viewer v;
+	viewer_of(r, &v);
+	struct visit_row vr;
+	int rc = pg_visit_facts(db, r->a, id, &v, &vr);
+	if (rc == 0)
+		reply_problem(r, ERR_NOT_FOUND, "no such visit");
+	if (rc <= 0)
+		return rc;
+	const char *doc;
+	if ((rc = pg_visit_doc(db, r->a, id, &doc)) <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	reply_doc(r, 200, doc);
+	return 0;
+}
+
+/* ---- steps ---- */
+
+struct step_ctx {
+	struct http_req *r;
+	struct db *db;
+	struct visit_row v;
+	struct visit_facts f;
+	struct step_verdict verdict;
+	struct json_object *changes; /* what pg_visit_step writes */
+};
+
+/* Loads the visit and asks the rules. 1: go on; 0: reply queued; < 0 db status. */
+static int step_begin(struct step_ctx *c)
+{
+	struct http_req *r = c->r;
+	int64_t id;
+	if (http_param_id(r, 0, &id) < 0)
+		return 0;
+	struct viewer vw;
+	viewer_of(r, &vw);
+	int rc = pg_visit_facts(c->db, r->a, id, &vw, &c->v);
+	if (rc == 0)
+		reply_problem(r, ERR_NOT_FOUND, "no such visit");
+	if (rc <= 0)
+		return rc;
+	c->f.status = c->v.status;
+	c->f.has_estimate = c->v.has_estimate;
+	c->f.has_consent = c->v.has_consent;
+	c->f.requires_lead = c->v.requires_lead;
+	c->f.has_lead = c->v.lead_id != 0;
+	return 1;
+}
+
+static int step_check(struct step_ctx *c, enum visit_step step)
+{
+	domain_visit_step(step, &c->f, &c->verdict);
+	if (c->verdict.status == 409) {
+		reply_problem_code(
+		    c->r, ERR_STEP_ORDER, "step_out_of_order",
+		    arena_printf(c->r->a, "the visit is %s: %s", c->v.status, c->verdict.detail));
+		return 0;
+	}
+	if (c->verdict.status == 422) {
+		reply_problem_code(c->r, ERR_RULE, c->verdict.code, c->verdict.detail);
+		return 0;
+	}
+	c->changes = json_object_new_object();
+	if (c->verdict.next && strcmp(c->verdict.next, c->v.status))
+		json_object_object_add(c->changes, "status", jstr(c->verdict.next));
+	return 1;
+}
+
+static int set_ticket(struct step_ctx *c, const char *status)
+{
+	struct ticket_facts t;
+	struct viewer vw;
+	viewer_of(c->r, &vw);
+	int rc = pg_ticket_facts(c->db, c->r->a, c->v.ticket_id, &vw, &t);
+	if (rc <= 0 || !strcmp(t.status, status) || !strcmp(t.status, "cancelled"))
+		return rc < 0 ? rc : 0;
+	if ((rc = pg_ticket_set_status(c->db, c->r->a, t.id, status)) < 0)
+		return rc;
+	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
+	json_object_object_add(b, "status", jstr(t.status));
+	json_object_object_add(a, "status", jstr(status));
+	rc = pg_audit(c->db, c->r->a, t.id, c->v.id, c->r->user->id, "ticket.status",
+		      jspec_dump(c->r->a, b, NULL), jspec_dump(c->r->a, a, NULL));
+	json_object_put(b);
+	json_object_put(a);
+	return rc;
+}
+
+static int notify(struct step_ctx *c, const char *template_name, struct json_object *payload)
+{
+	json_object_object_add(payload, "visit_id", jint(c->v.id));
+	int rc = pg_notify_customer(c->db, c->r->a, c->v.ticket_id, c->v.id, NULL, template_name,
+				    jspec_dump(c->r->a, payload, NULL));
+	json_object_put(payload);
+	return rc;
+}
+
+/* Writes the changes, the audit event and replies with the visit. */
+static int step_finish(struct step_ctx *c, const char *action)
+{
+	struct http_req *r = c->r;
+	const char *changes = jspec_dump(r->a, c->changes, NULL);
+	json_object_put(c->changes);
+	c->changes = NULL;
+	int rc = pg_visit_step(c->db, r->a, c->v.id, changes);
+	if (rc < 0) {
+		if (db_err_exclusion(c->db)) {
+			reply_problem(r, ERR_DOUBLE_BOOKED,
+				      "someone on this visit is already booked then");
+			return 0;
+		}
+		return rc;
+	}
+	struct json_object *b = json_object_new_object();
+	json_object_object_add(b, "status", jstr(c->v.status));
+	rc = pg_audit(c->db, r->a, c->v.ticket_id, c->v.id, r->user->id, action,
+		      jspec_dump(r->a, b, NULL), changes);
+	json_object_put(b);
+	const char *doc;
+	if (rc < 0 || (rc = pg_visit_doc(c->db, r->a, c->v.id, &doc)) <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	reply_doc(r, 200, doc);
+	return 0;
+}
+
+static void step_abort(struct step_ctx *c)
+{
+	json_object_put(c->changes);
+	c->changes = NULL;
+}
+
+#define STEP_BEGIN(c, step)                                                                        \
+	do {                                                                                       \
+		int rc_ = step_begin(&(c));                                                        \
+		(void)(step);                                                                      \
+		if (rc_ <= 0)                                                                      \
+			return rc_;                                                                \
+	} while (0)
+
+int h_visit_precall(struct http_req *r, struct db *db)
+{
+	static const char *const outcomes[] = {"reached", "no_answer", "reschedule", NULL};
+	const char *outcome = NULL, *start = NULL, *end = NULL, *note = NULL;
+	const struct jfield spec[] = {
+	    {"outcome", J_ENUM, true, false, 0, 0, outcomes, &outcome, NULL},
+	    {"start", J_TIME, false, false, 0, 0, NULL, &start, NULL},
+	    {"end", J_TIME, false, false, 0, 0, NULL, &end, NULL},
+	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	bool reschedule = !strcmp(outcome, "reschedule");
+	if (reschedule && (!start || !end)) {
+		reply_invalid(r, start ? "end" : "start",
+			      "a reschedule needs the new start and end");
+		return 0;
+	}
+	if (!reschedule && (start || end)) {
+		reply_invalid(r, start ? "start" : "end", "only a reschedule moves the window");
+		return 0;
+	}
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_PRECALL);
+	time_t s = 0, e = 0;
+	if (reschedule) {
+		util_parse_rfc3339(start, &s);
+		util_parse_rfc3339(end, &e);
+		int sec;
+		const char *bad =
+		    e <= s							? "end"
+		    : util_local_minute_of_day(s, &sec) % VISIT_GRID_MIN || sec ? "start"
+		    : util_local_minute_of_day(e, &sec) % VISIT_GRID_MIN || sec ? "end"
+		    : e - s > VISIT_MAX_MIN * 60				? "end"
+										: NULL;
+		if (bad) {
+			reply_invalid(
+			    r, bad,
+			    e <= s ? "must be after start"
+				   : "windows are on the half-hour grid and at most 10 hours");
+			return 0;
+		}
+		int64_t clash;
+		int rc =
+		    pg_visit_clash(db, r->a, c.v.engineer_id, c.v.lead_id, s, e, c.v.id, &clash);
+		if (rc < 0)
+			return rc;
+		if (clash) {
+			reply_problem(
+			    r, ERR_DOUBLE_BOOKED,
+			    arena_printf(r->a, "clashes with visit %lld", (long long)clash));
+			return 0;
+		}
+	}
+	if (!step_check(&c, STEP_PRECALL))
+		return 0;
+	int rc = pg_precall_add(db, r->a, c.v.id, outcome, note, r->user->id);
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	if (!strcmp(outcome, "no_answer")) {
+		/* R3: the visit stays proposed; the attempt is on record */
+		json_object_object_add(c.changes, "attempt", jstr("no_answer"));
+		return step_finish(&c, "visit.precall");
+	}
+	/* reached, or reached and agreed another time: confirmed (R3), first contact (R14) */
+	json_object_object_add(c.changes, "status", jstr("confirmed"));
+	if (reschedule) {
+		json_object_object_add(c.changes, "starts_at", jstr(util_rfc3339(r->a, s)));
+		json_object_object_add(c.changes, "ends_at", jstr(util_rfc3339(r->a, e)));
+	} else {
+		s = c.v.starts_at;
+		e = c.v.ends_at;
+	}
+	if ((rc = pg_ticket_first_contact(db, r->a, c.v.ticket_id)) < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "start", jstr(util_rfc3339(r->a, s)));
+	json_object_object_add(pl, "end", jstr(util_rfc3339(r->a, e)));
+	json_object_object_add(pl, "rescheduled", jbool(reschedule));
+	if ((rc = notify(&c, "appointment_confirmed", pl)) < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.precall");
+}
+
+int h_visit_depart(struct http_req *r, struct db *db)
+{
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_DEPART);
+	if (!step_check(&c, STEP_DEPART))
+		return 0;
+	json_object_object_add(c.changes, "departed_now", jbool(true));
+	int rc = set_ticket(&c, "in_progress");
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.depart");
+}
+
+int h_visit_late(struct http_req *r, struct db *db)
+{
+	int64_t minutes = 0;
+	const char *note = NULL;
+	const struct jfield spec[] = {
+	    {"minutes", J_INT, true, false, 1, 600, NULL, &minutes, NULL},
+	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_LATE);
+	if (!step_check(&c, STEP_LATE))
+		return 0;
+	json_object_object_add(c.changes, "late_minutes", jint(minutes));
+	/* R4: call first when late; the customer hears it on their channel */
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "minutes", jint(minutes));
+	json_object_object_add(pl, "note", jstr(note));
+	int rc = notify(&c, "late_notice", pl);
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.late");
+}
+
+int h_visit_arrive(struct http_req *r, struct db *db)
+{
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_ARRIVE);
+	if (!step_check(&c, STEP_ARRIVE))
+		return 0;
+	json_object_object_add(c.changes, "arrived_now", jbool(true));
+	json_object_object_add(
+	    c.changes, "arrived_late",
+	    jbool(domain_arrived_late((long)time(NULL), (long)c.v.starts_at, c.v.late_notice)));
+	int rc = set_ticket(&c, "in_progress");
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.arrive");
+}
+
+int h_visit_estimate(struct http_req *r, struct db *db)
+{
+	int64_t minutes = 0;
+	const char *explanation = NULL;
+	const struct jfield spec[] = {
+	    {"minutes", J_INT, true, false, 1, 10080, NULL, &minutes, NULL},
+	    {"explanation", J_STRING, true, false, 1, 2000, NULL, &explanation, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_ESTIMATE);
+	if (!step_check(&c, STEP_ESTIMATE))
+		return 0;
+	json_object_object_add(c.changes, "estimate_minutes", jint(minutes));
+	json_object_object_add(c.changes, "estimate_explanation", jstr(explanation));
+	return step_finish(&c, "visit.estimate");
+}
+
+int h_visit_consent(struct http_req *r, struct db *db)
+{
+	const char *by = NULL;
+	const struct jfield spec[] = {
+	    {"by", J_STRING, true, false, 1, 100, NULL, &by, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_CONSENT);
+	if (!step_check(&c, STEP_CONSENT))
+		return 0;
+	json_object_object_add(c.changes, "consent_by", jstr(by));
+	return step_finish(&c, "visit.consent");
+}
+
+int h_visit_complete(struct http_req *r, struct db *db)
+{
+	bool resolved = false, work_done = true;
+	const char *resolution = NULL, *follow_up = NULL;
+	const struct jfield spec[] = {
+	    {"resolved", J_BOOL, true, false, 0, 0, NULL, &resolved, NULL},
+	    {"resolution", J_STRING, true, false, 1, 4000, NULL, &resolution, NULL},
+	    {"follow_up_reason", J_STRING, false, true, 1, 2000, NULL, &follow_up, NULL},
+	    {"work_done", J_BOOL, false, false, 0, 0, NULL, &work_done, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_COMPLETE);
+	c.f.work_done = work_done;
+	c.f.resolved = resolved;
+	c.f.has_follow_up_reason = follow_up != NULL;
+	if (!step_check(&c, STEP_COMPLETE))
+		return 0;
+	json_object_object_add(c.changes, "completed_now", jbool(true));
+	json_object_object_add(c.changes, "resolved", jbool(resolved));
+	json_object_object_add(c.changes, "work_done", jbool(work_done));
+	json_object_object_add(c.changes, "resolution", jstr(resolution));
+	if (follow_up)
+		json_object_object_add(c.changes, "follow_up_reason", jstr(follow_up));
+	/* R6: a resolved visit resolves the ticket; otherwise it stays open */
+	int rc = set_ticket(&c, resolved ? "resolved" : "in_progress");
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.complete");
+}
+
+int h_visit_absent(struct http_req *r, struct db *db)
+{
+	bool memo_left = false;
+	const char *note = NULL;
+	const struct jfield spec[] = {
+	    {"memo_left", J_BOOL, true, false, 0, 0, NULL, &memo_left, NULL},
+	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_ABSENT);
+	if (!step_check(&c, STEP_ABSENT))
+		return 0;
+	json_object_object_add(c.changes, "memo_left", jbool(memo_left));
+	if (note)
+		json_object_object_add(c.changes, "absent_note", jstr(note));
+	/* R10: a notice on the customer's channel (SMS unless they chose otherwise),
+	 * and the ticket goes back to scheduling */
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "memo_left", jbool(memo_left));
+	json_object_object_add(pl, "note", jstr(note));
+	int rc = notify(&c, "absent_notice", pl);
+	if (rc >= 0)
+		rc = set_ticket(&c, "new");
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.absent");
+}
+
+int h_visit_cancel(struct http_req *r, struct db *db)
+{
+	const char *reason = NULL;
+	const struct jfield spec[] = {
+	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db};
+	STEP_BEGIN(c, STEP_CANCEL);
+	bool was_confirmed = strcmp(c.v.status, "proposed") != 0;
+	if (!step_check(&c, STEP_CANCEL))
+		return 0;
+	json_object_object_add(c.changes, "cancel_reason", jstr(reason));
+	int rc = 0;
+	if (was_confirmed) {
+		struct json_object *pl = json_object_new_object();
+		json_object_object_add(pl, "reason", jstr(reason));
+		rc = notify(&c, "visit_cancelled", pl);
+	}
+	if (rc >= 0)
+		rc = set_ticket(&c, "new");
+	if (rc < 0) {
+		step_abort(&c);
+		return rc;
+	}
+	return step_finish(&c, "visit.cancel");
+}
