@@ -315,17 +315,14 @@ void dsp_propose(const struct dsp_request *rq, struct dsp_proposal *out)
 	}
 	qsort(cs, (size_t)n, sizeof *cs, cand_cmp);
 
-	struct ctx *c = malloc(sizeof *c);
-	struct lday d0;
+	struct ctx ctx, *c = &ctx; /* about 2.5 KiB */
 	time_t from = rq->now + (time_t)(rq->lead_time_min > 0 ? rq->lead_time_min : 0) * 60;
-	if (!c || !lday_of(from, &d0)) {
-		free(c);
+	if (!lday_of(from, &c->days[0])) {
 		free(cs);
 		return;
 	}
 	c->grid_min = rq->grid_min;
 	c->dur = (time_t)rq->duration_min * 60;
-	c->days[0] = d0;
 	c->ndays = 1;
 
 	time_t horizon = rq->now + (time_t)(rq->horizon_days > 0 ? rq->horizon_days : 0) * DAY_SEC;
@@ -355,6 +352,5 @@ void dsp_propose(const struct dsp_request *rq, struct dsp_proposal *out)
 		out->end = best_start + c->dur;
 		out->meets_due = out->end <= rq->due_at;
 	}
-	free(c);
 	free(cs);
 }
