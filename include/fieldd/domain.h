@@ -27,8 +27,6 @@ const char *domain_check_password(const char *pw);
 /* true when a login attempt must be refused before checking the password. */
 bool domain_login_throttled(long by_login, long by_addr);
 
-#endif
-
 /* ---- intake (R1, R7, R8, R11, R14) ---- */
 
 extern const char *const domain_priorities[];	 /* P1..P4 */
@@ -97,3 +95,5 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 bool domain_arrived_late(long arrived_epoch, long window_start_epoch, bool late_notice);
 /* Visit statuses that hold a person's time and can still move. */
 bool domain_visit_open(const char *status);
+
+#endif

@@ -27,6 +27,11 @@ int pg_housekeeping(struct db *db, struct arena *a);
 /* Highest applied migration version, 0 when none (or no table yet). */
 int pg_schema_version(struct db *db, struct arena *a, int *version);
 
+/* ---- demo data (demo.c) ---- */
+/* Loads the demo organisation unless it is there (*already); -1 with err on failure. */
+int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *err,
+		 size_t errlen);
+
 /* ---- users (pg_users.c) ---- */
 struct user_row {
 	int64_t id, team_id; /* team_id 0 = none */
@@ -193,6 +198,8 @@ struct visit_row {
 };
 int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
 		   struct visit_row *out);
+/* 1 when the viewer may see the visit, 0 when not (no lock: usable in read-only transactions). */
+int pg_visit_visible(struct db *db, struct arena *a, int64_t id, const struct viewer *v);
 int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id);
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,

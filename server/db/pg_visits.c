@@ -203,6 +203,15 @@ int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct view
 	return rc;
 }
 
+DB_STMT(q_visit_visible, "SELECT 1 AS one FROM visits v WHERE v.id = $1::bigint"
+			 " AND visit_visible(v, $2::bigint, $3, $4::bigint)");
+
+int pg_visit_visible(struct db *db, struct arena *a, int64_t id, const struct viewer *v)
+{
+	return db_exec(db, a, &q_visit_visible, NULL,
+		       DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+}
+
 DB_STMT(q_visit_doc, "SELECT visit_doc(v)::text AS doc FROM visits v WHERE v.id = $1::bigint");
 
 int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc)

@@ -187,6 +187,8 @@ int h_devices_create(struct http_req *r, struct db *db)
 	const char *doc;
 	if ((rc = pg_device_doc(db, r->a, id, &v, &doc)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "device.created", NULL, doc)) < 0)
+		return rc;
 	reply_doc(r, 201, doc);
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/devices/%lld", (long long)id));
 	return 0;

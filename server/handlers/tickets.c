@@ -189,7 +189,10 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	if ((rc = pg_ticket_insert(db, r->a, &t, &id)) < 0)
 		return rc;
 
+	/* the new ticket has no visit yet: read it back whatever the caller's role (a lead
+	 * would not see it through ticket_visible) */
 	struct viewer v = staff_viewer(r);
+	v.role = "dispatcher";
 	struct ticket_facts tf;
 	if ((rc = pg_ticket_facts(db, r->a, id, &v, &tf)) <= 0)
 		return rc < 0 ? rc : DB_HARD;

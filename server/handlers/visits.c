@@ -89,8 +89,8 @@ int h_visits_get(struct http_req *r, struct db *db)
 		return 0;
 	struct viewer v;
 	viewer_of(r, &v);
-	struct visit_row vr;
-	int rc = pg_visit_facts(db, r->a, id, &v, &vr);
+	/* a read-only transaction: pg_visit_facts would lock the row (FOR UPDATE) */
+	int rc = pg_visit_visible(db, r->a, id, &v);
 	if (rc == 0)
 		reply_problem(r, ERR_NOT_FOUND, "no such visit");
 	if (rc <= 0)
