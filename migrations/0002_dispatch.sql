@@ -358,7 +358,8 @@ $$;
 
 -- ---------------------------------------------------------------------------
 -- Who may see what: admins and dispatchers everything; an engineer their own
--- visits and the tickets behind them; a lead also their team's.
+-- visits and the tickets behind them; a lead also their team's; whoever
+-- filed a ticket keeps seeing it.
 
 CREATE FUNCTION visit_visible(v visits, viewer bigint, viewer_role text, viewer_team bigint)
 RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -371,7 +372,8 @@ $$;
 
 CREATE FUNCTION ticket_visible(tid bigint, viewer bigint, viewer_role text, viewer_team bigint)
 RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT viewer_role IN ('admin', 'dispatcher') OR EXISTS (
-        SELECT 1 FROM visits v WHERE v.ticket_id = tid
-        AND visit_visible(v, viewer, viewer_role, viewer_team))
+    SELECT viewer_role IN ('admin', 'dispatcher')
+        OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = tid AND t.created_by = viewer)
+        OR EXISTS (SELECT 1 FROM visits v WHERE v.ticket_id = tid
+                   AND visit_visible(v, viewer, viewer_role, viewer_team))
 $$;

@@ -604,6 +604,10 @@ int h_tickets_assign(struct http_req *r, struct db *db)
 			    arena_printf(r->a, "visit %lld is %s", (long long)visit_id, vr.status));
 			return 0;
 		}
+		if (!b.has_lead && vr.lead_id) { /* keep the lead unless told otherwise */
+			b.lead = vr.lead_id;
+			b.has_lead = true;
+		}
 		time_t start = vr.starts_at, end = vr.ends_at;
 		if (b.start || b.end) {
 			if (!check_window(r, b.start, b.end, &start, &end))
@@ -697,6 +701,18 @@ int h_tickets_cancel(struct http_req *r, struct db *db)
 		return rc;
 	if (!ticket_open(&t)) {
 		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the ticket is %s", t.status));
+		return 0;
+	}
+	int64_t open;
+	struct viewer v = staff_viewer(r);
+	struct visit_row vr = {.status = ""};
+	if ((rc = pg_visit_open_for_ticket(db, r->a, t.id, &open)) < 0 ||
+	    (open && (rc = pg_visit_facts(db, r->a, open, &v, &vr)) < 0))
+		return rc;
+	if (open && !strcmp(vr.status, "on_site")) {
+		reply_problem(r, ERR_CONFLICT,
+			      arena_printf(r->a, "visit %lld is on site: complete it first",
+					   (long long)open));
 		return 0;
 	}
 	if ((rc = pg_ticket_cancel(db, r->a, t.id, reason)) < 0)

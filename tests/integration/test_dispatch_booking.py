@@ -538,8 +538,6 @@ class Assign(Base):
         path = "/tickets/%d/assign" % t["id"]
         self.problem(self.call("POST", path, {"engineer_id": U["e_desk2"], "lead_id": None,
                                               "reason": "팀장 불참"}), 422, code="lead_required")
-        self.problem(self.call("POST", path, {"engineer_id": U["e_solo"],
-                                              "reason": "다른 팀"}), 422, code="lead_required")
         self.assertEqual(self.sql("SELECT engineer_id, lead_id FROM visits WHERE id = %d"
                                   % v["id"]), "%d|%d" % (U["e_desk1"], U["lead1"]))
         self.assertEqual(self.timeline(t["id"], "ticket.assigned"), [])
@@ -549,6 +547,9 @@ class Assign(Base):
         j = self.ok("POST", path, {"engineer_id": U["e_solo"], "lead_id": U["lead2"],
                                    "reason": "모니터 전문"})
         self.assertEqual((j["engineer_id"], j["lead_id"]), (U["e_solo"], U["lead2"]))
+        # leaving lead_id out keeps the lead already on the visit
+        j = self.ok("POST", path, {"engineer_id": U["e_desk1"], "reason": "원래 기사"})
+        self.assertEqual((j["engineer_id"], j["lead_id"]), (U["e_desk1"], U["lead2"]))
 
     def test_assign_without_a_visit_books_one(self):
         t = self.ticket("printer", fault="PRINT_JAM")
