@@ -87,13 +87,16 @@ uint64_t util_now_us(void)
 
 int util_parse_id(const char *s, int64_t *out)
 {
-	if (!s || !*s || strlen(s) > 18)
+	if (!s || !*s || strlen(s) > 19)
 		return -1;
 	int64_t v = 0;
 	for (const char *p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return -1;
-		v = v * 10 + (*p - '0');
+		int d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return -1; /* past INT64_MAX */
+		v = v * 10 + d;
 	}
 	if (v <= 0)
 		return -1;

@@ -52,9 +52,7 @@ static int db_session_setup(struct db *db)
 	PQfreemem(tz);
 	PGresult *r = PQexec(PG(db), sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		log_msg(LOG_ERROR, "cannot configure database session", PQerrorMessage(PG(db)));
-	PQclear(r);
+	PQclear(r); /* on failure the callers report PQerrorMessage */
 	return ok ? 0 : -1;
 }
 
@@ -103,7 +101,10 @@ struct db *db_open(const char *url, char *err, size_t errlen)
 	db->up = true;
 	atomic_fetch_add(&st_connections, 1);
 	if (db_session_setup(db) < 0) {
-		snprintf(err, errlen, "cannot configure the database session");
+		char line[256];
+		first_line(line, sizeof line, PQerrorMessage(c));
+		snprintf(err, errlen, "cannot configure the database session (FIELDD_TZ?): %s",
+			 line);
 		db_close(db);
 		return NULL;
 	}
@@ -190,8 +191,15 @@ static int classify(struct db *db, PGresult *r)
 	const char *cons = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
 	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
 	snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
-	if (PQstatus(PG(db)) != CONNECTION_OK) {
+	/* A lost connection. libpq reports some losses (a failed send: "server closed the
+	 * connection unexpectedly") with no SQLSTATE while PQstatus still says OK; mark the
+	 * connection down so that ensure_up() resets it before the retry. */
+	if (PQstatus(PG(db)) != CONNECTION_OK || !state) {
 		snprintf(db->sqlstate, sizeof db->sqlstate, "08006");
+		if (db->up) {
+			db->up = false;
+			atomic_fetch_sub(&st_connections, 1);
+		}
 		return DB_SOFT;
 	}
 	if (!strcmp(db->sqlstate, "40001") || !strcmp(db->sqlstate, "40P01"))

@@ -17,7 +17,10 @@ int h_healthz(struct http_req *r, struct db *db)
 int h_readyz(struct http_req *r, struct db *db)
 {
 	db = db_thread();
-	if (!db || pg_ping(db) < 0) {
+	int rc = db ? pg_ping(db) : DB_HARD;
+	if (rc == DB_SOFT && (db = db_thread()) != NULL) /* connection was lost: once more */
+		rc = pg_ping(db);
+	if (rc < 0) {
 		reply_problem(r, ERR_DB_UNAVAILABLE, "the database cannot be reached");
 		reply_add_header(r, "Retry-After", "5");
 		return 0;

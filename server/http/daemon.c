@@ -162,9 +162,21 @@ static bool valid_idem_key(const char *k)
 	return true;
 }
 
+/* MHD hands over the path without its query; the limit is on both. */
+static enum MHD_Result add_arg_len(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	size_t *n = cls;
+	*n += 2 + strlen(key) + (value ? strlen(value) : 0);
+	return MHD_YES;
+}
+
 static void begin(struct http_req *r, const char *url)
 {
-	if (strlen(url) > MAX_URL) {
+	size_t uri_len = strlen(url);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg_len, &uri_len);
+	if (uri_len > MAX_URL) {
 		reply_problem(r, ERR_URI_TOO_LONG, NULL);
 		return;
 	}
@@ -559,15 +571,16 @@ int http_start(void)
 	process_tag = randombytes_random();
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	/* the logger must be the first option, or MHD prints early messages itself */
 	daemon_handle = MHD_start_daemon(
-	    flags, cfg.listen_port, NULL, NULL, &on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+	    flags, cfg.listen_port, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+	    &mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)(cfg.conn_limit + CONN_SLACK), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)cfg.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-	    &mhd_log, NULL, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL, MHD_OPTION_END);
 	if (!daemon_handle) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);
@@ -585,7 +598,11 @@ void http_stop(void)
 	if (!daemon_handle)
 		return;
 	/* stop accepting, let requests already in handlers finish (10 s at most) */
-	MHD_quiesce_daemon(daemon_handle);
+	/* the quiesced listening socket is ours to close: closed, new connections are refused
+	 * at once (a load balancer moves on) instead of waiting in the backlog unserved */
+	MHD_socket ls = MHD_quiesce_daemon(daemon_handle);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);

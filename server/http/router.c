@@ -73,10 +73,12 @@ enum router_result router_match(struct arena *a, const struct route *table, size
 			return ROUTER_FOUND;
 		}
 		if (!strstr(allow, table[i].method)) {
-			int w = snprintf(allow + used, allowlen - used, "%s%s",
-					 path_seen ? ", " : "", table[i].method);
+			int w = snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "",
+					 table[i].method);
 			if (w > 0 && used + (size_t)w < allowlen)
 				used += (size_t)w;
+			else
+				allow[used] = '\0'; /* whole method names only, never a cut one */
 		}
 		path_seen = 1;
 	}

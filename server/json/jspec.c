@@ -15,6 +15,71 @@ static void put_doc(void *p)
 	json_object_put(p);
 }
 
+static bool all_finite(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			struct json_object *e = json_object_array_get_idx(o, i);
+			if (e && !all_finite(e))
+				return false;
+		}
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val)
+		{
+			(void)key;
+			if (val && !all_finite(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* A \u0000 escape: "u0000" after an odd run of backslashes (valid JSON has it only in
+ * strings, keys included). */
+static bool has_nul_escape(const char *buf, size_t len)
+{
+	for (size_t i = 1; i + 5 <= len; i++) {
+		if (buf[i] != 'u' || memcmp(buf + i + 1, "0000", 4) != 0)
+			continue;
+		size_t bs = 0;
+		while (bs < i && buf[i - 1 - bs] == '\\')
+			bs++;
+		if (bs % 2 == 1)
+			return true;
+	}
+	return false;
+}
+
+/* What json-c 0.16's strict mode still lets through: single-quoted keys ({'a':1})
+ * and raw control characters inside strings (RFC 8259 §7 wants them escaped). */
+static bool strict_lexing(const char *buf, size_t len)
+{
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (in_str) {
+			if (c == '\\')
+				i++; /* the escaped character cannot end the string */
+			else if (c == '"')
+				in_str = false;
+			else if (c < 0x20)
+				return false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '\'') {
+			return false;
+		}
+	}
+	return true;
+}
+
 struct json_object *jspec_tokenize(struct arena *a, const char *buf, size_t len, const char **why)
 {
 	if (len == 0) {
@@ -32,13 +97,38 @@ struct json_object *jspec_tokenize(struct arena *a, const char *buf, size_t len,
 	struct json_object *o = json_tokener_parse_ex(tok, buf, (int)len);
 	enum json_tokener_error e = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
+	bool short_body = e == json_tokener_continue;
+	if (short_body) {
+		/* a top-level number or literal ("1", "true") ends only at the end of input */
+		o = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+		used = len;
+	}
 	json_tokener_free(tok);
 	if (!o || e != json_tokener_success) {
 		if (o)
 			json_object_put(o);
 		*why = e == json_tokener_error_depth ? "the body is nested too deeply"
-		       : e == json_tokener_continue  ? "the body ends too early"
+		       : e == json_tokener_success   ? "the body must be a JSON object, not null"
+		       : short_body		     ? "the body ends too early"
 						     : "the body is not valid JSON";
+		return NULL;
+	}
+	/* json-c takes NaN and Infinity, which RFC 8259 does not have */
+	if (!all_finite(o)) {
+		json_object_put(o);
+		*why = "the body holds NaN, Infinity or a number out of range";
+		return NULL;
+	}
+	/* "\u0000" would cut C strings short: "ab\u0000cd" must not pass as "ab" */
+	if (has_nul_escape(buf, len)) {
+		json_object_put(o);
+		*why = "the body holds a NUL character (\\u0000)";
+		return NULL;
+	}
+	if (!strict_lexing(buf, len)) {
+		json_object_put(o);
+		*why = "the body is not valid JSON";
 		return NULL;
 	}
 	/* allow trailing whitespace only */
@@ -227,13 +317,14 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 			add_err(errors, f->name, "must be an integer");
 			return false;
 		}
-		/* json-c clamps out-of-range literals; compare the text to catch it */
+		/* json-c clamps out-of-range literals; compare the text to catch it.
+		 * Below INT64_MIN it keeps no trace, so INT64_MIN itself is refused. */
 		errno = 0;
 		int64_t n = json_object_get_int64(v);
 		const char *txt = json_object_to_json_string(v);
 		char back[32];
 		snprintf(back, sizeof back, "%lld", (long long)n);
-		if (strcmp(back, txt) != 0) {
+		if (strcmp(back, txt) != 0 || n == INT64_MIN) {
 			add_err(errors, f->name, "is out of range");
 			return false;
 		}

@@ -1,58 +1,14 @@
-"""Self-test of harness.py: Cluster lifecycle, request(), and Server against a stand-in
-fieldd written in Python (the real binary is not needed)."""
+"""Self-test of harness.py: Cluster lifecycle and restart, a second cluster cleaned up,
+request() and Server.wait_ready() failing fast. The real fieldd is exercised by the other
+test_*.py modules."""
 
 import os
-import stat
 import subprocess
 import sys
-import tempfile
-import textwrap
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
-FAKE_FIELDD = textwrap.dedent('''\
-    #!%s
-    import json, os, signal, sys
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-    if sys.argv[1:2] == ["serve"]:
-        host, port = os.environ["FIELDD_LISTEN"].rsplit(":", 1)
-        class H(BaseHTTPRequestHandler):
-            def _send(self, code, obj):
-                b = json.dumps(obj).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(b)))
-                self.end_headers()
-                self.wfile.write(b)
-            def do_GET(self):
-                if self.path == "/healthz":
-                    self._send(200, {"ok": True})
-                else:
-                    self._send(404, {"error": "not_found"})
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                self._send(200, {"echo": json.loads(self.rfile.read(n) or b"null"),
-                                 "auth": self.headers.get("authorization"),
-                                 "ctype": self.headers.get("content-type")})
-            def log_message(self, fmt, *a):
-                sys.stderr.write("fake fieldd: " + (fmt %% a) + "\\n")
-        srv = HTTPServer((host, int(port)), H)
-        def term(*_):
-            sys.stderr.write("fake fieldd: SIGTERM\\n")
-            sys.stderr.flush()
-            os._exit(0)
-        signal.signal(signal.SIGTERM, term)
-        sys.stderr.write("fake fieldd: listening db=%%s\\n" %% os.environ["DATABASE_URL"])
-        sys.stderr.flush()
-        srv.serve_forever()
-    elif sys.argv[1:3] == ["user", "add"]:
-        pw = sys.stdin.read().strip()
-        print("added %%s pwlen=%%d" %% (sys.argv[sys.argv.index("--login") + 1], len(pw)))
-    else:
-        sys.exit(2)
-''') % sys.executable
 
 
 def setUpModule():
@@ -100,55 +56,9 @@ class ClusterTest(unittest.TestCase):
         self.assertFalse(os.path.exists(d))
 
 
-class ServerTest(unittest.TestCase):
-    """Server against a stand-in binary."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="fieldd-fake-")
-        cls.bin = os.path.join(cls.tmp, "fieldd")
-        with open(cls.bin, "w") as f:
-            f.write(FAKE_FIELDD)
-        os.chmod(cls.bin, stat.S_IRWXU)
-        cls.old = os.environ.get("FIELDD_BIN")
-        os.environ["FIELDD_BIN"] = cls.bin
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.old is None:
-            del os.environ["FIELDD_BIN"]
-        else:
-            os.environ["FIELDD_BIN"] = cls.old
-        import shutil
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def test_server(self):
-        srv = harness.Server("postgresql:///x", env={"FOO": "1"})
-        try:
-            srv.wait_ready()
-            self.assertTrue(srv.alive())
-            r = srv.request("POST", "/echo", body={"a": 1}, token="tok")
-            self.assertEqual(r.status, 200)
-            self.assertEqual(r.headers.get("CONTENT-TYPE"), "application/json")
-            self.assertEqual(r.json(), {"echo": {"a": 1}, "auth": "Bearer tok",
-                                        "ctype": "application/json"})
-            r = harness.request(srv.base_url, "GET", "/nope")
-            self.assertEqual(r.status, 404)
-            r = srv.request("POST", "/echo", raw_body="[1]", headers={"Content-Type": "x/y"})
-            self.assertEqual(r.json()["echo"], [1])
-            self.assertEqual(r.json()["ctype"], "x/y")
-            p = srv.run(["user", "add", "--login", "x", "--role", "admin", "--name", "X"],
-                        input="secret\n")
-            self.assertEqual(p.returncode, 0, p.stderr)
-            self.assertEqual(p.stdout.strip(), "added x pwlen=6")
-            self.assertEqual(srv.stop(), 0)
-            self.assertFalse(srv.alive())
-            self.assertIn("SIGTERM", srv.log_text())
-            self.assertIn("db=postgresql:///x", srv.log_text())
-        finally:
-            srv.close()
-
-    def test_wait_ready_fails_with_log(self):
+class HarnessTest(unittest.TestCase):
+    def test_wait_ready_reports_an_early_exit(self):
+        old = os.environ.get("FIELDD_BIN")
         os.environ["FIELDD_BIN"] = "/bin/false"
         try:
             srv = harness.Server("postgresql:///x")
@@ -157,7 +67,10 @@ class ServerTest(unittest.TestCase):
             self.assertIn("exited with 1", str(cm.exception))
             srv.close()
         finally:
-            os.environ["FIELDD_BIN"] = self.bin
+            if old is None:
+                del os.environ["FIELDD_BIN"]
+            else:
+                os.environ["FIELDD_BIN"] = old
 
     def test_request_refused_does_not_hang(self):
         with self.assertRaises(OSError):
