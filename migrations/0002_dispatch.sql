@@ -154,7 +154,7 @@ CREATE TABLE visit_people (
     PRIMARY KEY (visit_id, person_id),
     CONSTRAINT no_double_booking EXCLUDE USING gist (person_id WITH =, during WITH &&) WHERE (active)
 );
-CREATE INDEX visit_people_person_idx ON visit_people (person_id) WHERE active;
+CREATE INDEX visit_people_during_idx ON visit_people USING gist (during) WHERE active;
 
 CREATE TABLE precall_attempts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
