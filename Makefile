@@ -24,11 +24,13 @@ db-stop:
 	@sh scripts/pg.sh stop
 
 # Build, start the private PostgreSQL under var/, migrate, make sure an admin
-# exists (its generated password is printed once, when it is created) and serve.
+# exists (its generated password is printed once, when it is created), load the
+# demo organisation into a fresh database (its logins are printed once) and serve.
 run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd migrate
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd user add --login admin \
 		--role admin --name 관리자 --generate-password --if-absent
+	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd demo
 	@echo "fieldd: serving on http://$(LISTEN) (Ctrl-C stops; the database keeps running: make db-stop)"
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
 

@@ -32,6 +32,9 @@ static const char usage[] =
     "           [--generate-password] [--if-absent]\n"
     "                        create an account; the password is read from standard input\n"
     "                        (one line) unless --generate-password prints a new one\n"
+    "  demo                  load the demo organisation (teams, engineers, customers,\n"
+    "                        devices, 90 days of tickets, today's and tomorrow's visits)\n"
+    "                        into an empty database; prints the demo logins once\n"
     "  user passwd --login LOGIN\n"
     "                        set a new password read from standard input\n"
     "  --help, --version\n"
@@ -117,6 +120,38 @@ static int cmd_serve(void)
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop();
 	db_thread_release();
+	return 0;
+}
+
+static int cmd_demo(void)
+{
+	struct db *db = open_db();
+	if (!db)
+		return 1;
+	char pw[64], err[512];
+	unsigned char raw[12];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	struct arena *a = arena_new();
+	const char *hash = util_password_hash(a, pw);
+	bool already = false;
+	int rc = hash ? pg_demo_load(db, hash, &already, err, sizeof err) : -1;
+	if (!hash)
+		snprintf(err, sizeof err, "cannot hash the demo password");
+	arena_free(a);
+	db_close(db);
+	if (rc < 0)
+		return fail("%s", err);
+	if (already)
+		printf("demo data already loaded (logins dispatcher, lead1-lead3, eng01-eng15; "
+		       "their password was printed when it was loaded)\n");
+	else
+		printf("demo data loaded: 3 teams, 15 engineers, 300 customers, 600 devices, "
+		       "3000 tickets\n"
+		       "demo logins: dispatcher, lead1, lead2, lead3, eng01 ... eng15 — password: "
+		       "%s\n",
+		       pw);
+	sodium_memzero(pw, sizeof pw);
 	return 0;
 }
 
@@ -273,6 +308,8 @@ int main(int argc, char **argv)
 		return cmd_serve();
 	if (!strcmp(argv[1], "migrate") && argc == 2)
 		return cmd_migrate();
+	if (!strcmp(argv[1], "demo") && argc == 2)
+		return cmd_demo();
 	if (!strcmp(argv[1], "user"))
 		return cmd_user(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "serve") || !strcmp(argv[1], "migrate"))

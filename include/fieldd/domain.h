@@ -82,6 +82,7 @@ struct visit_facts {
 	bool requires_lead, has_lead;
 	/* for complete */
 	bool work_done, resolved, has_follow_up_reason;
+	bool checklist_required, checklist_complete; /* R9 */
 };
 
 struct step_verdict {
@@ -95,5 +96,33 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 bool domain_arrived_late(long arrived_epoch, long window_start_epoch, bool late_notice);
 /* Visit statuses that hold a person's time and can still move. */
 bool domain_visit_open(const char *status);
+
+/* ---- checklists (R9) ---- */
+
+extern const char *const domain_checklist_types[]; /* check, pass_fail, number, text, choice */
+
+struct ck_item {
+	const char *key, *type;
+	bool required;
+	bool has_min, has_max;
+	double min, max;
+	const char *const *options; /* for choice */
+	int noptions;
+};
+
+enum ck_vtype { CKV_NONE, CKV_NULL, CKV_BOOL, CKV_NUMBER, CKV_STRING, CKV_OTHER };
+struct ck_value {
+	enum ck_vtype t;
+	bool b;
+	double n;
+	const char *s;
+};
+
+/* NULL when v is a valid answer for it, else a message (static). */
+const char *domain_checklist_answer(const struct ck_item *it, const struct ck_value *v);
+/* NULL when the item definition is sound (key, type, limits, options), else a message. */
+const char *domain_checklist_item(const struct ck_item *it);
+/* Who may change a completed run: leads and admins (R9). */
+bool domain_checklist_may_edit_completed(const char *role);
 
 #endif

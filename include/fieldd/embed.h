@@ -18,6 +18,8 @@ extern const struct embed_file embed_migrations[];
 extern const size_t embed_migrations_count;
 extern const struct embed_file embed_docs[];
 extern const size_t embed_docs_count;
+extern const struct embed_file embed_demo[];
+extern const size_t embed_demo_count;
 
 /* Finds name in files[0..n); NULL when absent. */
 const struct embed_file *embed_find(const struct embed_file *files, size_t n, const char *name);

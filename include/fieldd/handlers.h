@@ -69,6 +69,12 @@ int h_visit_complete(struct http_req *r, struct db *db);
 int h_visit_absent(struct http_req *r, struct db *db);
 int h_visit_cancel(struct http_req *r, struct db *db);
 
+/* checklists.c */
+int h_visit_checklist_get(struct http_req *r, struct db *db);
+int h_visit_checklist_put(struct http_req *r, struct db *db);
+int h_checklist_templates_list(struct http_req *r, struct db *db);
+int h_checklist_templates_create(struct http_req *r, struct db *db);
+
 /* The caller as a row filter for the dispatch queries. */
 struct viewer;
 void viewer_of(struct http_req *r, struct viewer *v);

@@ -126,6 +126,9 @@ void reply_problem_code(struct http_req *r, enum err_id id, const char *code, co
 /* 422 validation_failed with errors: [{field, message}]. */
 void reply_invalid(struct http_req *r, const char *field, const char *message);
 void reply_invalid_list(struct http_req *r, struct json_object *errors); /* takes errors */
+/* 422 with a rule code and errors: [{field, message}] (takes errors). */
+void reply_rule_errors(struct http_req *r, const char *code, const char *detail,
+		       struct json_object *errors);
 void reply_add_header(struct http_req *r, const char *name, const char *value);
 
 /*

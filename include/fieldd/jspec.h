@@ -29,6 +29,7 @@ enum jtype {
 	J_TIME,		/* const char **; RFC 3339 date-time with offset */
 	J_OBJECT,	/* struct json_object **, borrowed from the document */
 	J_ARRAY,	/* struct json_object **, borrowed from the document */
+	J_ANY,		/* struct json_object **: any value, NULL for JSON null (borrowed) */
 };
 
 struct jstrv {

@@ -29,8 +29,7 @@ int pg_schema_version(struct db *db, struct arena *a, int *version);
 
 /* ---- demo data (demo.c) ---- */
 /* Loads the demo organisation unless it is there (*already); -1 with err on failure. */
-int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *err,
-		 size_t errlen);
+int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *err, size_t errlen);
 
 /* ---- users (pg_users.c) ---- */
 struct user_row {
@@ -176,6 +175,7 @@ int pg_ticket_contact(struct db *db, struct arena *a, int64_t id, bool reached, 
 
 /* Dispatch inputs: field staff, their busy time in [from, to), load. */
 struct dsp_person;
+struct ck_item;
 int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
 		       struct dsp_person **out, int *n);
 int pg_last_engineer(struct db *db, struct arena *a, int64_t device_id, int64_t *id);
@@ -222,3 +222,32 @@ int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const s
 			 int64_t after, int limit, struct db_rows *rows);
 int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
 	     const char *action, const char *before, const char *after);
+
+/* ---- checklists (pg_checklists.c) ---- */
+
+/* The visit's run, made from the newest template for its device's kind when
+ * missing. *run_id = 0 when that kind has no template. */
+int pg_checklist_run_ensure(struct db *db, struct arena *a, int64_t visit_id, int64_t *run_id);
+struct checklist_state {
+	int64_t run_id, template_id;
+	bool completed;
+	int nitems;
+	struct ck_item *items;
+	const char **answers; /* per item: the stored value as JSON text, NULL if none */
+};
+int pg_checklist_state(struct db *db, struct arena *a, int64_t run_id, struct checklist_state *out);
+int pg_checklist_save(struct db *db, struct arena *a, int64_t run_id, const char *key,
+		      const char *value_json, const char *note, int64_t by);
+int pg_checklist_complete(struct db *db, struct arena *a, int64_t run_id, int64_t by);
+int pg_checklist_doc(struct db *db, struct arena *a, int64_t run_id, const char **doc);
+/* For the visit's completion gate: *required = its kind has a template,
+ * *complete = its run is complete. */
+int pg_checklist_gate(struct db *db, struct arena *a, int64_t visit_id, bool *required,
+		      bool *complete);
+int pg_checklist_templates(struct db *db, struct arena *a, const char *kind, bool latest_only,
+			   struct db_rows *rows);
+/* Inserts version max+1 for the kind; items as a JSON array (validated). */
+int pg_checklist_template_insert(struct db *db, struct arena *a, const char *kind,
+				 const char *title, const char *title_en, const char *items_json,
+				 int64_t by, int64_t *id);
+int pg_checklist_template_doc(struct db *db, struct arena *a, int64_t id, const char **doc);

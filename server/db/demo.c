@@ -1,0 +1,41 @@
+/* fieldd demo: loads server/db/demo.sql (embedded) into an empty organisation. */
+#include "fieldd/arena.h"
+#include "fieldd/db.h"
+#include "fieldd/embed.h"
+#include "fieldd/pg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+DB_STMT(q_demo_marker, "SELECT count(*) AS n FROM users WHERE login IN ('dispatcher', 'eng01')");
+DB_STMT(q_demo_secret, "INSERT INTO demo_secret (hash) VALUES ($1)");
+
+int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *err, size_t errlen)
+{
+	const struct embed_file *f = embed_find(embed_demo, embed_demo_count, "demo.sql");
+	struct arena *a = arena_new();
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_demo_marker, &rows, 0, NULL);
+	*already = rc > 0 && db_int(&rows, 0, "n") > 0;
+	if (rc < 0 || *already || !f)
+		goto out;
+	rc = db_begin(db, DB_READ_COMMITTED);
+	if (rc >= 0)
+		rc = db_exec_simple(db, "CREATE TEMP TABLE demo_secret (hash text NOT NULL)"
+					" ON COMMIT DROP");
+	if (rc >= 0)
+		rc = db_exec(db, a, &q_demo_secret, NULL, DB_ARGS(password_hash));
+	if (rc >= 0)
+		rc = db_exec_simple(db, (const char *)f->data);
+	if (rc >= 0)
+		rc = db_commit(db);
+	else
+		db_rollback(db);
+out:
+	if (!f)
+		snprintf(err, errlen, "this fieldd carries no demo data set");
+	else if (rc < 0)
+		snprintf(err, errlen, "could not load the demo data (SQLSTATE %s)", db->sqlstate);
+	arena_free(a);
+	return f && rc >= 0 ? 0 : -1;
+}
