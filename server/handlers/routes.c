@@ -72,6 +72,15 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/visits/{id}/cancel", h_visit_cancel, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE,
      0},
 
+    {"GET", "/api/v1/visits/{id}/checklist", h_visit_checklist_get, BODY_NONE, 0, ROLES_ANY,
+     TX_WRITE, 0},
+    {"PUT", "/api/v1/visits/{id}/checklist", h_visit_checklist_put, BODY_JSON, 64 * KB, ROLES_ANY,
+     TX_WRITE, 0},
+    {"GET", "/api/v1/checklist-templates", h_checklist_templates_list, BODY_NONE, 0, ROLES_ANY,
+     TX_READ, 0},
+    {"POST", "/api/v1/checklist-templates", h_checklist_templates_create, BODY_JSON, 64 * KB,
+     ROLE_ADMIN, TX_WRITE, 0},
+
     {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
 };
 

@@ -509,6 +509,9 @@ static int book(struct http_req *r, struct db *db, const struct ticket_facts *t,
 			     visit_id);
 	if (rc < 0)
 		return booking_failed(r, db, rc);
+	int64_t run; /* R9: the visit's checklist, at today's template version */
+	if ((rc = pg_checklist_run_ensure(db, r->a, *visit_id, &run)) < 0)
+		return rc;
 	if (!strcmp(t->status, "new") && (rc = set_ticket_status(r, db, t, "scheduled")) < 0)
 		return rc;
 	return 1;

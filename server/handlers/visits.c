@@ -432,6 +432,10 @@ int h_visit_complete(struct http_req *r, struct db *db)
 	c.f.work_done = work_done;
 	c.f.resolved = resolved;
 	c.f.has_follow_up_reason = follow_up != NULL;
+	int rc0 =
+	    pg_checklist_gate(db, r->a, c.v.id, &c.f.checklist_required, &c.f.checklist_complete);
+	if (rc0 < 0)
+		return rc0;
 	if (!step_check(&c, STEP_COMPLETE))
 		return 0;
 	json_object_object_add(c.changes, "completed_now", jbool(true));

@@ -122,6 +122,12 @@ void reply_invalid_list(struct http_req *r, struct json_object *errors)
 	problem(r, ERR_VALIDATION, NULL, detail, errors);
 }
 
+void reply_rule_errors(struct http_req *r, const char *code, const char *detail,
+		       struct json_object *errors)
+{
+	problem(r, ERR_RULE, code, detail, errors);
+}
+
 void reply_invalid(struct http_req *r, const char *field, const char *message)
 {
 	struct json_object *errors = json_object_new_array();

@@ -373,6 +373,9 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 		}
 		*(struct json_object **)f->out = v;
 		return true;
+	case J_ANY:
+		*(struct json_object **)f->out = v;
+		return true;
 	case J_ARRAY:
 		if (!json_object_is_type(v, json_type_array)) {
 			add_err(errors, f->name, "must be an array");
