@@ -100,9 +100,6 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 		if (f->requires_lead && !f->has_lead)
 			return verdict(v, 422, "lead_required",
 				       "this ticket needs the team lead on the visit", NULL);
-		if (f->checklist_required && !f->checklist_complete)
-			return verdict(v, 422, "checklist_incomplete",
-				       "complete the inspection checklist first", NULL);
 		if (f->work_done && !(f->has_estimate && f->has_consent))
 			return verdict(
 			    v, 422, "consent_required",
@@ -113,6 +110,9 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 			return verdict(
 			    v, 422, "follow_up_reason_required",
 			    "an unresolved visit needs a clear reason for the next visit", NULL);
+		if (f->checklist_required && !f->checklist_complete)
+			return verdict(v, 422, "checklist_incomplete",
+				       "complete the inspection checklist first (R9)", NULL);
 		v->next = "completed";
 		return;
 	case STEP_ABSENT:

@@ -74,6 +74,19 @@ class Base(unittest.TestCase):
     def step(self, vid, name, body=None, token="dispatcher", expect=200):
         return self.call("POST", "/visits/%d/%s" % (vid, name), body, token, expect)
 
+    def fill_checklist(self, vid, token):
+        """Answers every item of the visit's checklist validly and completes it (R9)."""
+        c = self.ok("GET", "/visits/%d/checklist" % vid, token=token)
+        answers = []
+        for it in c["items"]:
+            v = {"check": True, "pass_fail": "pass", "text": "확인",
+                 "number": it.get("min", 0) if "min" in it else 1,
+                 "choice": (it.get("options") or [None])[0]}[it["type"]]
+            answers.append({"key": it["key"], "value": v})
+        j = self.ok("PUT", "/visits/%d/checklist" % vid, {"answers": answers, "complete": True},
+                    token)
+        self.assertTrue(j["complete"])
+
     def refused(self, vid, name, body, token, status, code, field=None):
         before = self.sql("SELECT status, ical_sequence FROM visits WHERE id = %d" % vid)
         audits = self.count("audit_events")
@@ -268,6 +281,9 @@ class Steps(Base):
         self.refused(vid, "complete", {"resolved": False, "resolution": "부품 없음"}, "eng_a",
                      422, "follow_up_reason_required")
         self.refused(vid, "complete", {"resolution": "x"}, "eng_a", 422, None, "resolved")
+        # R9: the inspection checklist comes before completion
+        self.refused(vid, "complete", done, "eng_a", 422, "checklist_incomplete")
+        self.fill_checklist(vid, "eng_a")
         j = self.ok("POST", "/visits/%d/complete" % vid, done, "eng_a")
         self.assertEqual((j["status"], j["resolved"], j["work_done"], j["resolution"]),
                          ("completed", True, True, "메인보드 교체"))
@@ -289,11 +305,11 @@ class Steps(Base):
         self.assertEqual([e["action"] for e in tl], [
             "ticket.created", "ticket.status", "visit.created", "visit.precall", "visit.precall",
             "ticket.status", "visit.depart", "visit.arrive", "visit.estimate", "visit.consent",
-            "ticket.status", "visit.complete"])
+            "checklist.completed", "ticket.status", "visit.complete"])
         self.assertEqual(len(tl), self.count("audit_events", "ticket_id = %d" % tid))
         who = [e["actor"]["id"] for e in tl]
         self.assertEqual(who[:3], [U["dispatcher"]] * 3)
-        self.assertEqual(who[3:], [U["eng_a"]] * 9)
+        self.assertEqual(who[3:], [U["eng_a"]] * 10)
         self.assertEqual([(e["before"], e["after"]) for e in tl if e["action"] == "ticket.status"],
                          [({"status": "new"}, {"status": "scheduled"}),
                           ({"status": "scheduled"}, {"status": "in_progress"}),
@@ -393,6 +409,7 @@ class Steps(Base):
         self.refused(vid, "complete", {"resolved": False, "resolution": "진단만 함",
                                        "follow_up_reason": "부품 주문"}, "eng_a",
                      422, "consent_required")
+        self.fill_checklist(vid, "eng_a")
         j = self.step(vid, "complete", {"resolved": False, "resolution": "진단만 함",
                                         "work_done": False,
                                         "follow_up_reason": "메인보드 주문, 입고 후 교체"},
@@ -410,6 +427,7 @@ class Steps(Base):
         # resolved without work (e.g. a setting) needs no consent
         self.step(v2["id"], "precall", {"outcome": "reached"}, "eng_a")
         self.step(v2["id"], "arrive", None, "eng_a")
+        self.fill_checklist(v2["id"], "eng_a")
         self.step(v2["id"], "complete", {"resolved": True, "resolution": "설정 변경",
                                          "work_done": False}, "eng_a")
         self.assertEqual(self.ticket_status(t["id"]), "resolved")
