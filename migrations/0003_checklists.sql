@@ -126,3 +126,139 @@ CREATE FUNCTION checklist_doc(r checklist_runs) RETURNS jsonb LANGUAGE sql STABL
         'completed_at', api_time(r.completed_at), 'completed_by', r.completed_by)
     FROM checklist_templates t WHERE t.id = r.template_id
 $$;
+
+-- ---------------------------------------------------------------------------
+-- The service-standards report (R15): each promise as numerator and
+-- denominator, overall, per team and per engineer, for visits starting and
+-- tickets created/resolved/due in [p_from, p_to). A visit counts for its
+-- engineer (its lead when it has no engineer); a ticket for the person of its
+-- latest non-cancelled visit. Satisfaction has no data until surveys exist.
+
+CREATE INDEX tickets_resolved_idx ON tickets (resolved_at) WHERE resolved_at IS NOT NULL;
+CREATE INDEX tickets_due_idx ON tickets (due_at);
+CREATE INDEX notifications_visit_idx ON notifications (visit_id, template) WHERE visit_id IS NOT NULL;
+
+CREATE FUNCTION service_report(p_from timestamptz, p_to timestamptz, p_team bigint, p_person bigint)
+RETURNS TABLE (scope text, team_id bigint, team_name text, person_id bigint, person_name text,
+               metric text, numerator bigint, denominator bigint)
+LANGUAGE sql STABLE AS $$
+WITH vis AS MATERIALIZED (
+    SELECT v.id, v.seq, v.ticket_id, v.status, v.lead_id, v.arrived_at, v.arrived_late,
+           v.work_done, v.resolved, v.estimated_at, v.consent_at, v.completed_at,
+           coalesce(v.engineer_id, v.lead_id) AS person, t.escalations, d.kind
+    FROM visits v JOIN tickets t ON t.id = v.ticket_id JOIN devices d ON d.id = t.device_id
+    WHERE v.starts_at >= p_from AND v.starts_at < p_to AND v.status <> 'cancelled'
+), visit_facts AS (
+    SELECT vis.person, m.metric, m.num, m.den
+    FROM vis
+    LEFT JOIN LATERAL (SELECT p.outcome FROM precall_attempts p WHERE p.visit_id = vis.id
+                       ORDER BY p.id LIMIT 1) first_call ON true
+    CROSS JOIN LATERAL (VALUES
+        ('first_visit_resolution',
+         vis.status = 'completed' AND vis.resolved IS TRUE,
+         vis.status = 'completed' AND NOT EXISTS (SELECT 1 FROM visits e
+             WHERE e.ticket_id = vis.ticket_id AND e.seq < vis.seq AND e.status = 'completed')),
+        ('precall_first_attempt', first_call.outcome IN ('reached', 'reschedule'),
+         first_call.outcome IS NOT NULL),
+        ('on_time_arrival', vis.arrived_at IS NOT NULL AND vis.arrived_late IS NOT TRUE,
+         vis.arrived_at IS NOT NULL),
+        ('consent_before_work',
+         vis.estimated_at IS NOT NULL AND vis.consent_at IS NOT NULL
+             AND vis.estimated_at <= vis.consent_at AND vis.consent_at <= vis.completed_at,
+         vis.status = 'completed' AND vis.work_done IS TRUE),
+        ('repeat_fault_with_lead', vis.lead_id IS NOT NULL, 'repeat_fault' = ANY (vis.escalations)),
+        ('vip_with_lead', vis.lead_id IS NOT NULL, 'vip' = ANY (vis.escalations)),
+        ('checklist_completion',
+         EXISTS (SELECT 1 FROM checklist_runs r WHERE r.visit_id = vis.id
+                 AND r.completed_at IS NOT NULL),
+         vis.status = 'completed'
+             AND EXISTS (SELECT 1 FROM checklist_templates c WHERE c.kind = vis.kind)),
+        ('absence_with_notice',
+         EXISTS (SELECT 1 FROM notifications n WHERE n.visit_id = vis.id
+                 AND n.template = 'absent_notice'),
+         vis.status = 'absent')
+    ) AS m(metric, num, den)
+), tix AS MATERIALIZED (
+    SELECT t.id, t.created_at, t.resolved_at, t.status, t.first_contact_at,
+           t.first_contact_target_min,
+           coalesce((SELECT n.old_due_at FROM delay_notices n WHERE n.ticket_id = t.id
+                     ORDER BY n.id LIMIT 1), t.due_at) AS promised_at,
+           (SELECT coalesce(v.engineer_id, v.lead_id) FROM visits v WHERE v.ticket_id = t.id
+            AND v.status <> 'cancelled' ORDER BY v.seq DESC LIMIT 1) AS person
+    FROM tickets t
+    WHERE (t.created_at >= p_from AND t.created_at < p_to)
+       OR (t.resolved_at >= p_from AND t.resolved_at < p_to)
+       OR (t.due_at >= p_from AND t.created_at < p_to AND t.status <> 'cancelled')
+), ticket_facts AS (
+    SELECT tix.person, m.metric, m.num, m.den
+    FROM tix CROSS JOIN LATERAL (VALUES
+        ('sla_met', tix.resolved_at <= tix.promised_at,
+         tix.resolved_at >= p_from AND tix.resolved_at < p_to),
+        ('delay_notice_before_breach',
+         EXISTS (SELECT 1 FROM delay_notices n WHERE n.ticket_id = tix.id
+                 AND n.at <= tix.promised_at),
+         tix.promised_at >= p_from AND tix.promised_at < p_to AND tix.status <> 'cancelled'
+             AND (tix.resolved_at > tix.promised_at
+                  OR (tix.resolved_at IS NULL AND now() > tix.promised_at))),
+        ('first_contact',
+         tix.first_contact_at <= tix.created_at + make_interval(mins => tix.first_contact_target_min),
+         tix.created_at >= p_from AND tix.created_at < p_to
+             AND (tix.first_contact_at IS NOT NULL
+                  OR now() > tix.created_at + make_interval(mins => tix.first_contact_target_min)))
+    ) AS m(metric, num, den)
+), facts AS (
+    SELECT f.person, u.team_id, f.metric, f.num, f.den
+    FROM (SELECT * FROM visit_facts UNION ALL SELECT * FROM ticket_facts) f
+    LEFT JOIN users u ON u.id = f.person
+    WHERE f.den
+      AND (p_team IS NULL OR u.team_id = p_team)
+      AND (p_person IS NULL OR f.person = p_person)
+), metrics(metric, ord) AS (
+    VALUES ('first_visit_resolution', 1), ('sla_met', 2), ('delay_notice_before_breach', 3),
+           ('first_contact', 4), ('precall_first_attempt', 5), ('on_time_arrival', 6),
+           ('consent_before_work', 7), ('repeat_fault_with_lead', 8), ('vip_with_lead', 9),
+           ('checklist_completion', 10), ('absence_with_notice', 11), ('satisfaction', 12)
+), agg AS (
+    SELECT CASE WHEN GROUPING(f.team_id) = 1 THEN 'overall'
+                WHEN GROUPING(f.person) = 1 THEN 'team' ELSE 'engineer' END AS scope,
+           f.team_id, f.person, f.metric,
+           count(*) FILTER (WHERE f.num) AS numerator, count(*) AS denominator
+    FROM facts f
+    GROUP BY GROUPING SETS ((f.metric), (f.metric, f.team_id), (f.metric, f.team_id, f.person))
+), groups AS (
+    SELECT DISTINCT scope, team_id, person FROM agg
+    UNION SELECT 'overall', NULL::bigint, NULL::bigint
+)
+SELECT g.scope, g.team_id, tm.name, g.person, u.name, m.metric,
+       CASE WHEN m.metric = 'satisfaction' THEN NULL ELSE coalesce(a.numerator, 0) END,
+       coalesce(a.denominator, 0)
+FROM groups g CROSS JOIN metrics m
+LEFT JOIN agg a ON a.scope = g.scope AND a.team_id IS NOT DISTINCT FROM g.team_id
+     AND a.person IS NOT DISTINCT FROM g.person AND a.metric = m.metric
+LEFT JOIN teams tm ON tm.id = g.team_id
+LEFT JOIN users u ON u.id = g.person
+ORDER BY CASE g.scope WHEN 'overall' THEN 0 WHEN 'team' THEN 1 ELSE 2 END,
+         tm.name NULLS LAST, u.name NULLS LAST, g.person, m.ord
+$$;
+
+-- The items that fail most, by device model, among answers given in the period.
+CREATE FUNCTION checklist_failures(p_from timestamptz, p_to timestamptz, p_team bigint,
+                                   p_person bigint, p_limit int)
+RETURNS TABLE (kind text, model text, key text, label text, failures bigint, answers bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT d.kind, coalesce(d.model, ''), a.key, i.label_ko,
+           count(*) FILTER (WHERE a.value = '"fail"'::jsonb), count(*)
+    FROM checklist_answers a
+    JOIN checklist_runs r ON r.id = a.run_id
+    JOIN checklist_items i ON i.template_id = r.template_id AND i.key = a.key
+    JOIN visits v ON v.id = r.visit_id
+    JOIN tickets t ON t.id = v.ticket_id JOIN devices d ON d.id = t.device_id
+    LEFT JOIN users u ON u.id = coalesce(v.engineer_id, v.lead_id)
+    WHERE a.answered_at >= p_from AND a.answered_at < p_to AND i.type = 'pass_fail'
+      AND (p_team IS NULL OR u.team_id = p_team)
+      AND (p_person IS NULL OR u.id = p_person)
+    GROUP BY d.kind, coalesce(d.model, ''), a.key, i.label_ko
+    HAVING count(*) FILTER (WHERE a.value = '"fail"'::jsonb) > 0
+    ORDER BY 5 DESC, 6 DESC, 2, 3
+    LIMIT p_limit
+$$;

@@ -75,6 +75,9 @@ int h_visit_checklist_put(struct http_req *r, struct db *db);
 int h_checklist_templates_list(struct http_req *r, struct db *db);
 int h_checklist_templates_create(struct http_req *r, struct db *db);
 
+/* reports.c */
+int h_report_service_standards(struct http_req *r, struct db *db);
+
 /* The caller as a row filter for the dispatch queries. */
 struct viewer;
 void viewer_of(struct http_req *r, struct viewer *v);

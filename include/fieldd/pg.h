@@ -101,8 +101,6 @@ int pg_idem_put(struct db *db, struct arena *a, int64_t user_id, const char *key
 		const char *method, const char *route, const char *request_hash, int status,
 		const char *ctype, const char *body);
 
-#endif
-
 /* ---- dispatch (pg_dispatch.c, pg_tickets.c, pg_visits.c) ----
  * Reads return JSON documents built by the database (see the *_doc functions
  * in migrations/0002_dispatch.sql) as text in a "doc" column; lists return
@@ -251,3 +249,13 @@ int pg_checklist_template_insert(struct db *db, struct arena *a, const char *kin
 				 const char *title, const char *title_en, const char *items_json,
 				 int64_t by, int64_t *id);
 int pg_checklist_template_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
+
+/* ---- reports (pg_reports.c) ---- */
+/* Long format: scope, team_id, team_name, person_id, person_name, metric,
+ * numerator (NULL = no data), denominator; overall first, then teams, then people. */
+int pg_service_report(struct db *db, struct arena *a, const char *from, const char *to,
+		      int64_t team, int64_t person, struct db_rows *rows);
+int pg_checklist_failures(struct db *db, struct arena *a, const char *from, const char *to,
+			  int64_t team, int64_t person, int limit, struct db_rows *rows);
+
+#endif

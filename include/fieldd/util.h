@@ -38,8 +38,6 @@ int util_parse_id(const char *s, int64_t *out);
 /* 1 when s is valid UTF-8 without NUL bytes. */
 int util_utf8_valid(const char *s, size_t n);
 
-#endif
-
 /* t as RFC 3339 in the process's local zone ("2026-11-23T10:00:00+09:00"). Arena-owned. */
 char *util_rfc3339(struct arena *a, time_t t);
 /* Parses an RFC 3339 date-time with offset; -1 when malformed. */
@@ -48,3 +46,5 @@ int util_parse_rfc3339(const char *s, time_t *out);
 int util_parse_local_day(const char *s, time_t *start, time_t *end);
 /* Minutes after local midnight and whole seconds of t, for grid checks. */
 int util_local_minute_of_day(time_t t, int *seconds);
+
+#endif

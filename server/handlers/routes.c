@@ -81,6 +81,8 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/checklist-templates", h_checklist_templates_create, BODY_JSON, 64 * KB,
      ROLE_ADMIN, TX_WRITE, 0},
 
+    {"GET", "/api/v1/reports/service-standards", h_report_service_standards, BODY_NONE, 0,
+     ROLES_ANY, TX_READ, 0},
     {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
 };
 
