@@ -145,6 +145,8 @@ void reply_doc(struct http_req *r, int status, const char *doc);
 /* doc (a JSON object as text) with "key": o added; takes o. Arena-owned. */
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o);
 
+/* The limit query parameter alone (lists with their own cursor); false → 400 queued. */
+bool http_limit(struct http_req *r, int def, int max, int *limit);
 /* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
 bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
 

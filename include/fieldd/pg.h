@@ -201,8 +201,9 @@ int pg_visit_visible(struct db *db, struct arena *a, int64_t id, const struct vi
 int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
 /* The ticket's visit still under way (proposed to on site), 0 when none. */
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id);
+/* cursor: NULL or the next_cursor of the previous page ("<epoch>_<id>"). */
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
-		  const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
+		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows);
 /* A step's changes as a JSON object: status, and the columns the step sets. */
 int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json);
 int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,

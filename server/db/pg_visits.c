@@ -224,7 +224,8 @@ int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc)
 }
 
 DB_STMT(q_visit_open, "SELECT v.id FROM visits v WHERE v.ticket_id = $1::bigint"
-		      " AND v.status IN ('proposed', 'confirmed') ORDER BY v.seq DESC LIMIT 1");
+		      " AND v.status IN ('proposed', 'confirmed', 'en_route', 'on_site')"
+		      " ORDER BY v.seq DESC LIMIT 1");
 
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id)
 {
@@ -235,20 +236,24 @@ int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int
 }
 
 /* Windows overlapping [from, to); the person as engineer or lead. */
-DB_STMT(q_visit_list, "SELECT v.id, visit_doc(v)::text AS doc FROM visits v"
-		      " WHERE v.id > $1::bigint"
-		      " AND ($3::bigint IS NULL OR $3::bigint IN (v.engineer_id, v.lead_id))"
-		      " AND ($4::timestamptz IS NULL OR v.ends_at > $4::timestamptz)"
-		      " AND ($5::timestamptz IS NULL OR v.starts_at < $5::timestamptz)"
-		      " AND visit_visible(v, $6::bigint, $7, $8::bigint)"
-		      " ORDER BY v.starts_at, v.id LIMIT $2::int");
+/* Keyset paging on (starts_at, id): the cursor is "<epoch>_<id>" of the last row. */
+DB_STMT(q_visit_list,
+	"SELECT extract(epoch FROM v.starts_at)::bigint || '_' || v.id AS id,"
+	" visit_doc(v)::text AS doc FROM visits v"
+	" WHERE ($1::text IS NULL OR (v.starts_at, v.id) >"
+	"  (to_timestamp(split_part($1, '_', 1)::bigint), split_part($1, '_', 2)::bigint))"
+	" AND ($3::bigint IS NULL OR $3::bigint IN (v.engineer_id, v.lead_id))"
+	" AND ($4::timestamptz IS NULL OR v.ends_at > $4::timestamptz)"
+	" AND ($5::timestamptz IS NULL OR v.starts_at < $5::timestamptz)"
+	" AND visit_visible(v, $6::bigint, $7, $8::bigint)"
+	" ORDER BY v.starts_at, v.id LIMIT $2::int");
 
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
-		  const struct viewer *v, int64_t after, int limit, struct db_rows *rows)
+		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_visit_list, rows,
-		       DB_ARGS(num(a, after), arena_printf(a, "%d", limit), id_or_null(a, person),
-			       from, to, num(a, v->id), v->role, id_or_null(a, v->team_id)));
+		       DB_ARGS(cursor, arena_printf(a, "%d", limit), id_or_null(a, person), from,
+			       to, num(a, v->id), v->role, id_or_null(a, v->team_id)));
 }
 
 /*

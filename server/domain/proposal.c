@@ -113,14 +113,17 @@ static int clamp_min(int m)
 static bool clash(const struct dsp_person *p, time_t s, time_t e, time_t *until)
 {
 	bool hit = false;
+	time_t latest = 0;
 	for (int i = 0; i < p->nbusy; i++) {
 		const struct dsp_busy *b = &p->busy[i];
 		if (b->start < b->end && b->start < e && s < b->end) {
-			if (!hit || b->end > *until)
-				*until = b->end;
+			if (!hit || b->end > latest)
+				latest = b->end;
 			hit = true;
 		}
 	}
+	if (hit)
+		*until = latest;
 	return hit;
 }
 

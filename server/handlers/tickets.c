@@ -472,7 +472,7 @@ static int complete_booking(struct http_req *r, struct db *db, const struct tick
 		return 0;
 	if (b->has_engineer && *start)
 		return 1;
-	if (!b->has_engineer && b->has_lead && *start)
+	if (!b->has_engineer && b->has_lead && b->lead && *start)
 		return 1; /* the lead alone, at a given time */
 	struct propose_opts o = {
 	    .only_engineer = b->has_engineer ? b->engineer : 0, .start = *start, .end = *end};

@@ -12,15 +12,22 @@
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 static int list(struct http_req *r, struct db *db, int64_t person, const char *from, const char *to)
 {
 	int limit;
-	int64_t cursor;
-	if (!http_page(r, 100, 500, &limit, &cursor))
+	const char *cursor = http_query(r, "cursor");
+	long long ce, ci;
+	char tail;
+	if (!http_limit(r, 100, 500, &limit))
 		return 0;
+	if (cursor && (sscanf(cursor, "%lld_%lld%c", &ce, &ci, &tail) != 2 || ce < 0 || ci <= 0)) {
+		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
+		return 0;
+	}
 	struct viewer v;
 	viewer_of(r, &v);
 	struct db_rows rows;

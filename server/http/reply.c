@@ -158,11 +158,10 @@ bool http_parse_body(struct http_req *r, const struct jfield *spec)
 	return false;
 }
 
-bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
+bool http_limit(struct http_req *r, int def, int max, int *limit)
 {
-	const char *l = http_query(r, "limit"), *c = http_query(r, "cursor");
+	const char *l = http_query(r, "limit");
 	*limit = def;
-	*cursor = 0;
 	if (l) {
 		int64_t v;
 		if (util_parse_id(l, &v) < 0 || v > max) {
@@ -172,6 +171,15 @@ bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor
 		}
 		*limit = (int)v;
 	}
+	return true;
+}
+
+bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
+{
+	const char *c = http_query(r, "cursor");
+	*cursor = 0;
+	if (!http_limit(r, def, max, limit))
+		return false;
 	if (c && *c && util_parse_id(c, cursor) < 0) {
 		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
 		return false;
