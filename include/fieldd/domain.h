@@ -122,6 +122,9 @@ struct ck_value {
 const char *domain_checklist_answer(const struct ck_item *it, const struct ck_value *v);
 /* NULL when the item definition is sound (key, type, limits, options), else a message. */
 const char *domain_checklist_item(const struct ck_item *it);
+/* The same, and *field (when not NULL) names the item's field at fault: key, type, min, max
+ * or options (NULL when sound), for validation errors such as items[2].key. */
+const char *domain_checklist_item_field(const struct ck_item *it, const char **field);
 /* Who may change a completed run: leads and admins (R9). */
 bool domain_checklist_may_edit_completed(const char *role);
 

@@ -47,9 +47,11 @@ const char *domain_checklist_answer(const struct ck_item *it, const struct ck_va
 	return "has an unknown type";
 }
 
-const char *domain_checklist_item(const struct ck_item *it)
+/* The message for a broken item, naming the field it is about in *field. */
+static const char *item_fault(const struct ck_item *it, const char **field)
 {
 	size_t n = it->key ? strlen(it->key) : 0;
+	*field = "key";
 	if (n == 0 || n > 48 || it->key[0] < 'a' || it->key[0] > 'z')
 		return "key must start with a-z and be at most 48 characters";
 	for (size_t i = 0; i < n; i++) {
@@ -58,15 +60,18 @@ const char *domain_checklist_item(const struct ck_item *it)
 			return "key may hold only a-z, 0-9 and _";
 	}
 	bool known = false;
-	for (int i = 0; domain_checklist_types[i]; i++)
+	for (int i = 0; it->type && domain_checklist_types[i]; i++)
 		known |= !strcmp(domain_checklist_types[i], it->type);
+	*field = "type";
 	if (!known)
 		return "type must be check, pass_fail, number, text or choice";
 	bool number = !strcmp(it->type, "number"), choice = !strcmp(it->type, "choice");
+	*field = it->has_min ? "min" : "max";
 	if (!number && (it->has_min || it->has_max))
 		return "min and max belong to number items";
 	if (it->has_min && it->has_max && it->min > it->max)
 		return "min must not exceed max";
+	*field = "options";
 	if (!choice && it->noptions)
 		return "options belong to choice items";
 	if (choice && it->noptions < 2)
@@ -75,7 +80,22 @@ const char *domain_checklist_item(const struct ck_item *it)
 		for (int j = 0; j < i; j++)
 			if (!strcmp(it->options[i], it->options[j]))
 				return "options must differ";
+	*field = NULL;
 	return NULL;
+}
+
+const char *domain_checklist_item(const struct ck_item *it)
+{
+	const char *field;
+	return item_fault(it, &field);
+}
+
+const char *domain_checklist_item_field(const struct ck_item *it, const char **field)
+{
+	const char *f, *why = item_fault(it, &f);
+	if (field)
+		*field = f;
+	return why;
 }
 
 bool domain_checklist_may_edit_completed(const char *role)

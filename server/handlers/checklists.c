@@ -164,9 +164,12 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		}
 		struct ck_value cv;
 		ck_value_of(values[i], has_value, &cv);
-		/* a partial save may clear an item (null); completion checks it later */
+		/* a partial save may clear an item (null); completion checks it later.
+		 * A completed run stays complete: a lead's or admin's change to it
+		 * cannot clear a required item. */
 		struct ck_item loose = st.items[item];
-		loose.required = false;
+		if (!st.completed)
+			loose.required = false;
 		const char *why = domain_checklist_answer(&loose, &cv);
 		if (why)
 			add_error(errors, arena_printf(r->a, "answers.%s", keys[i]), why);
@@ -305,14 +308,14 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		it.max = mx;
 		it.options = options.v;
 		it.noptions = options.n;
-		const char *why = domain_checklist_item(&it);
+		const char *field = NULL, *why = domain_checklist_item_field(&it, &field);
 		if (!why && unit && strcmp(it.type, "number"))
-			why = "unit belongs to number items";
+			why = "unit belongs to number items", field = "unit";
 		for (size_t k = 0; !why && k < i; k++)
 			if (keys[k] && !strcmp(keys[k], it.key))
-				why = "key appears twice";
+				why = "key appears twice", field = "key";
 		if (why)
-			add_error(errors, arena_printf(r->a, "items[%zu]", i), why);
+			add_error(errors, arena_printf(r->a, "items[%zu].%s", i, field), why);
 		keys[i] = it.key;
 	}
 	if (json_object_array_length(errors) > 0) {
