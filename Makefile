@@ -5,6 +5,8 @@ PRESET ?= dev
 BUILD := build/$(PRESET)
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 LISTEN ?= 127.0.0.1:8080
+# quiet recursive makes (cmake's build runs make below this one)
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build run test asan db db-stop bench format clean
 

@@ -17,6 +17,7 @@
 
 struct arena;
 struct auth_user;
+struct dsp_person;
 
 /* ---- ops ---- */
 int pg_ping(struct db *db);
@@ -127,24 +128,44 @@ int pg_device_list(struct db *db, struct arena *a, int64_t customer_id, const ch
 int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
 int pg_fault_exists(struct db *db, struct arena *a, const char *code);
 
-/* Intake. Locks the device row so concurrent intakes on one device queue up. */
+/*
+ * Intake, in one statement: whether the fault code exists, the device (its
+ * row locked, so concurrent intakes on one device queue up), the customer,
+ * earlier tickets with the same fault within the window, who last worked on
+ * the device, the transaction's now(), and the field staff with their busy
+ * time in [from, to) for the proposal. kind is NULL when the device does not
+ * exist, rank when the customer does not.
+ */
 struct intake_facts {
+	bool fault_known;
 	const char *kind;
 	int64_t owner_id;
 	const char *rank;
 	bool vip_override;
 	int prior_same_faults;
+	int64_t last_engineer_id; /* 0 = none */
+	int64_t now_us;		  /* now() of the transaction, microseconds since the epoch */
+	struct dsp_person *people;
+	int npeople;
 };
 int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t customer_id,
-		    const char *fault, int window_days, struct intake_facts *out);
+		    const char *fault, int window_days, time_t from, time_t to,
+		    struct intake_facts *out);
 struct ticket_new {
 	int64_t customer_id, device_id, created_by;
 	const char *fault_code, *symptom, *channel, *verification, *priority, *escalations;
 	const char *tracking; /* public capability token for the customer's page */
 	int due_hours, repeat_count, first_contact_target_min, repeat_window_days;
 	bool requires_lead, vip;
+	/* R7/R8: an escalated ticket's notice to the lead (notify_lead), or to every
+	 * active lead when notify_lead is 0 */
+	bool notify_escalation;
+	int64_t notify_lead;
 };
-int pg_ticket_insert(struct db *db, struct arena *a, const struct ticket_new *t, int64_t *id);
+/* Inserts the ticket, its ticket.created audit event and the escalation notice in one
+ * statement; *doc is the ticket's document (ticket_doc()). */
+int pg_ticket_create(struct db *db, struct arena *a, const struct ticket_new *t, int64_t *id,
+		     const char **number, const char **doc);
 
 struct ticket_facts {
 	int64_t id, customer_id, device_id;
@@ -172,7 +193,6 @@ int pg_ticket_contact(struct db *db, struct arena *a, int64_t id, bool reached, 
 		      int64_t by);
 
 /* Dispatch inputs: field staff, their busy time in [from, to), load. */
-struct dsp_person;
 struct ck_item;
 int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
 		       struct dsp_person **out, int *n);

@@ -2,9 +2,11 @@
 #include "fieldd/arena.h"
 #include "fieldd/db.h"
 #include "fieldd/pg.h"
+#include "pg_dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *num(struct arena *a, int64_t v)
 {
@@ -16,65 +18,100 @@ static const char *id_or_null(struct arena *a, int64_t v)
 	return v > 0 ? num(a, v) : NULL;
 }
 
-/* FOR UPDATE on the device: intakes for one device run one after another,
- * so the repeat count (R7) is exact under concurrency. */
-DB_STMT(q_intake_device, "SELECT d.kind, d.customer_id FROM devices d WHERE d.id = $1::bigint"
-			 " FOR UPDATE");
-DB_STMT(q_intake_customer, "SELECT c.rank, c.vip FROM customers c WHERE c.id = $1::bigint");
-DB_STMT(q_intake_prior, "SELECT count(*) AS n FROM tickets t WHERE t.device_id = $1::bigint"
-			" AND t.fault_code = $2 AND t.status <> 'cancelled'"
-			" AND t.created_at > now() - make_interval(days => $3::int)");
+/*
+ * Everything intake reads, in one round trip. FOR UPDATE on the device: intakes
+ * for one device run one after another, so the repeat count (R7) is exact under
+ * concurrency (serializable isolation backs it up). One row per field person
+ * (PG_DISPATCH_PEOPLE), the intake facts repeated on each; one row with a NULL
+ * person when there is no field staff.
+ */
+DB_STMT(q_intake_facts,
+	"WITH dev AS MATERIALIZED (SELECT d.kind, d.customer_id FROM devices d"
+	"   WHERE d.id = $1::bigint FOR UPDATE),"
+	" f AS MATERIALIZED (SELECT"
+	"   EXISTS (SELECT 1 FROM fault_codes WHERE code = $3) AS fault_known,"
+	"   (SELECT kind FROM dev) AS kind, (SELECT customer_id FROM dev) AS owner_id,"
+	"   c.rank, c.vip,"
+	"   (SELECT count(*) FROM tickets t WHERE t.device_id = $1::bigint AND t.fault_code = $3"
+	"     AND t.status <> 'cancelled'"
+	"     AND t.created_at > now() - make_interval(days => $4::int)) AS prior,"
+	/* who last worked on the device (the proposal prefers them) */
+	"   (SELECT v.engineer_id FROM visits v JOIN tickets t ON t.id = v.ticket_id"
+	"     WHERE t.device_id = $1::bigint AND v.engineer_id IS NOT NULL"
+	"     AND v.status IN ('completed', 'absent', 'on_site')"
+	"     ORDER BY coalesce(v.completed_at, v.arrived_at, v.starts_at) DESC LIMIT 1)"
+	"     AS last_engineer,"
+	"   (extract(epoch FROM now()) * 1000000)::bigint AS now_us"
+	"   FROM (SELECT 1) one LEFT JOIN customers c ON c.id = $2::bigint)"
+	" SELECT f.*, p.* FROM f LEFT JOIN (" PG_DISPATCH_PEOPLE("$5", "$6") ") p ON true"
+	" ORDER BY p.id");
 
-/* Returns 0 when the device or the customer does not exist (out->kind NULL tells which). */
 int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t customer_id,
-		    const char *fault, int window_days, struct intake_facts *out)
+		    const char *fault, int window_days, time_t from, time_t to,
+		    struct intake_facts *out)
 {
 	struct db_rows rows;
-	out->kind = NULL;
-	out->rank = NULL;
-	int rc = db_exec(db, a, &q_intake_device, &rows, DB_ARGS(num(a, device_id)));
-	if (rc <= 0)
-		return rc;
-	out->kind = db_val(&rows, 0, "kind");
-	out->owner_id = db_int(&rows, 0, "customer_id");
-	rc = db_exec(db, a, &q_intake_customer, &rows, DB_ARGS(num(a, customer_id)));
-	if (rc <= 0)
-		return rc;
-	out->rank = db_val(&rows, 0, "rank");
-	out->vip_override = db_bool(&rows, 0, "vip");
-	rc = db_exec(db, a, &q_intake_prior, &rows,
-		     DB_ARGS(num(a, device_id), fault, arena_printf(a, "%d", window_days)));
+	memset(out, 0, sizeof *out);
+	int rc = db_exec(db, a, &q_intake_facts, &rows,
+			 DB_ARGS(num(a, device_id), num(a, customer_id), fault,
+				 arena_printf(a, "%d", window_days), num(a, (int64_t)from),
+				 num(a, (int64_t)to)));
 	if (rc <= 0)
 		return rc < 0 ? rc : DB_HARD;
-	out->prior_same_faults = (int)db_int(&rows, 0, "n");
+	out->fault_known = db_bool(&rows, 0, "fault_known");
+	out->kind = db_val(&rows, 0, "kind");
+	out->owner_id = db_int(&rows, 0, "owner_id");
+	out->rank = db_val(&rows, 0, "rank");
+	out->vip_override = db_bool(&rows, 0, "vip");
+	out->prior_same_faults = (int)db_int(&rows, 0, "prior");
+	out->last_engineer_id = db_int(&rows, 0, "last_engineer");
+	out->now_us = db_int(&rows, 0, "now_us");
+	out->npeople = pg_dispatch_people_rows(a, &rows, &out->people);
 	return 1;
 }
 
-DB_STMT(q_ticket_insert,
-	"INSERT INTO tickets (number, customer_id, device_id, fault_code, symptom, channel,"
-	" verification, priority, due_at, repeat_count, escalations, requires_lead, vip,"
-	" tracking, first_contact_target_min, repeat_window_days, created_by)"
-	" VALUES ('T-' || to_char(now(), 'YYYY') || '-'"
-	"         || lpad(nextval('ticket_number_seq')::text, 6, '0'),"
-	" $1::bigint, $2::bigint, $3, $4, $5, $6, $7, now() + make_interval(hours => $8::int),"
-	" $9::int, coalesce(string_to_array(nullif($10, ''), ','), '{}'), $11::bool, $12::bool,"
-	" $16, $13::int, $14::int, $15::bigint)"
-	" RETURNING id");
+/* The ticket, its audit event and, for an escalated ticket, the notice to the lead
+ * (R7/R8), in one statement. Ticket numbers keep all their digits past 999999. */
+DB_STMT(q_ticket_create,
+	"WITH t AS (INSERT INTO tickets (number, customer_id, device_id, fault_code, symptom,"
+	"   channel, verification, priority, due_at, repeat_count, escalations, requires_lead,"
+	"   vip, tracking, first_contact_target_min, repeat_window_days, created_by)"
+	"   SELECT 'T-' || to_char(now(), 'YYYY') || '-'"
+	"     || lpad(n.s::text, greatest(6, length(n.s::text)), '0'),"
+	"   $1::bigint, $2::bigint, $3, $4, $5, $6, $7, now() + make_interval(hours => $8::int),"
+	"   $9::int, coalesce(string_to_array(nullif($10, ''), ','), '{}'), $11::bool, $12::bool,"
+	"   $16, $13::int, $14::int, $15::bigint"
+	"   FROM (SELECT nextval('ticket_number_seq') AS s) n"
+	"   RETURNING id, number, ticket_doc(tickets) AS doc),"
+	" a AS (INSERT INTO audit_events (ticket_id, actor_id, action, after)"
+	"   SELECT t.id, $15::bigint, 'ticket.created', t.doc FROM t),"
+	" n AS (INSERT INTO notifications (ticket_id, recipient_kind, recipient_id, recipient,"
+	"   channel, template, payload)"
+	"   SELECT t.id, 'user', u.id, u.phone, 'sms', 'escalation', jsonb_build_object("
+	"     'number', t.number, 'escalations', $10, 'repeat_count', $9::int)"
+	"   FROM t CROSS JOIN users u WHERE $17::bool AND CASE WHEN $18::bigint IS NULL"
+	"     THEN u.role = 'lead' AND u.active ELSE u.id = $18::bigint END)"
+	" SELECT t.id, t.number, t.doc::text AS doc FROM t");
 
-int pg_ticket_insert(struct db *db, struct arena *a, const struct ticket_new *t, int64_t *id)
+int pg_ticket_create(struct db *db, struct arena *a, const struct ticket_new *t, int64_t *id,
+		     const char **number, const char **doc)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_ticket_insert, &rows,
-			 DB_ARGS(num(a, t->customer_id), num(a, t->device_id), t->fault_code,
-				 t->symptom, t->channel, t->verification, t->priority,
-				 arena_printf(a, "%d", t->due_hours),
-				 arena_printf(a, "%d", t->repeat_count), t->escalations,
-				 t->requires_lead ? "true" : "false", t->vip ? "true" : "false",
-				 arena_printf(a, "%d", t->first_contact_target_min),
-				 arena_printf(a, "%d", t->repeat_window_days),
-				 id_or_null(a, t->created_by), t->tracking));
-	if (rc > 0)
+	int rc = db_exec(
+	    db, a, &q_ticket_create, &rows,
+	    DB_ARGS(num(a, t->customer_id), num(a, t->device_id), t->fault_code, t->symptom,
+		    t->channel, t->verification, t->priority, arena_printf(a, "%d", t->due_hours),
+		    arena_printf(a, "%d", t->repeat_count), t->escalations,
+		    t->requires_lead ? "true" : "false", t->vip ? "true" : "false",
+		    arena_printf(a, "%d", t->first_contact_target_min),
+		    arena_printf(a, "%d", t->repeat_window_days), id_or_null(a, t->created_by),
+		    t->tracking, t->notify_escalation ? "true" : "false",
+		    id_or_null(a, t->notify_lead)));
+	if (rc > 0) {
 		*id = db_int(&rows, 0, "id");
+		*number = db_val(&rows, 0, "number");
+		*doc = db_val(&rows, 0, "doc");
+	}
 	return rc;
 }
 

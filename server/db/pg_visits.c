@@ -3,6 +3,7 @@
 #include "fieldd/db.h"
 #include "fieldd/dispatch.h"
 #include "fieldd/pg.h"
+#include "pg_dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,75 +24,77 @@ static const char *epoch(struct arena *a, time_t t)
 	return arena_printf(a, "%lld", (long long)t);
 }
 
-DB_STMT(q_dispatch_people,
-	"SELECT u.id, u.role, coalesce(u.team_id, 0) AS team_id,"
-	" coalesce(t.lead_id, 0) AS team_lead, array_to_string(u.skills, ',') AS skills,"
-	" coalesce(extract(epoch FROM u.work_start)::int / 60, -1) AS work_start,"
-	" coalesce(extract(epoch FROM u.work_end)::int / 60, -1) AS work_end,"
-	" coalesce(array_to_string(u.work_days, ','), '') AS work_days,"
-	" (SELECT count(*) FROM visit_people p WHERE p.person_id = u.id AND p.active"
-	"   AND p.during && tstzrange(to_timestamp($1::bigint), to_timestamp($2::bigint))) AS load"
-	" FROM users u LEFT JOIN teams t ON t.id = u.team_id"
-	" WHERE u.active AND u.role IN ('engineer', 'lead') ORDER BY u.id");
-DB_STMT(
-    q_dispatch_busy,
-    "SELECT p.person_id, extract(epoch FROM lower(p.during))::bigint AS s,"
-    " extract(epoch FROM upper(p.during))::bigint AS e FROM visit_people p"
-    " WHERE p.active AND p.during && tstzrange(to_timestamp($1::bigint), to_timestamp($2::bigint))"
-    " ORDER BY p.person_id, lower(p.during)");
-
-int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
-		       struct dsp_person **out, int *n)
+/* Parses a comma-separated list of n epoch seconds into dst[i].start or .end. */
+static void epochs(const char *list, struct dsp_busy *dst, int n, bool end)
 {
-	struct db_rows rows, busy;
-	int rc = db_exec(db, a, &q_dispatch_people, &rows, DB_ARGS(epoch(a, from), epoch(a, to)));
-	if (rc < 0)
-		return rc;
-	int rc2 = db_exec(db, a, &q_dispatch_busy, &busy, DB_ARGS(epoch(a, from), epoch(a, to)));
-	if (rc2 < 0)
-		return rc2;
-	struct dsp_person *p = arena_alloc(a, sizeof *p * (size_t)(rows.n ? rows.n : 1));
-	struct dsp_busy *b = arena_alloc(a, sizeof *b * (size_t)(busy.n ? busy.n : 1));
-	for (int i = 0; i < busy.n; i++) {
-		b[i].start = (time_t)db_int(&busy, i, "s");
-		b[i].end = (time_t)db_int(&busy, i, "e");
+	const char *p = list;
+	for (int i = 0; i < n && p && *p; i++) {
+		char *next;
+		time_t t = (time_t)strtoll(p, &next, 10);
+		if (end)
+			dst[i].end = t;
+		else
+			dst[i].start = t;
+		p = *next == ',' ? next + 1 : next;
 	}
-	int bi = 0;
-	for (int i = 0; i < rows.n; i++) {
-		struct dsp_person *q = &p[i];
-		q->id = db_int(&rows, i, "id");
-		q->is_lead = strcmp(db_val(&rows, i, "role"), "lead") == 0;
-		q->team_id = db_int(&rows, i, "team_id");
-		q->team_lead = db_int(&rows, i, "team_lead");
-		q->load = (int)db_int(&rows, i, "load");
-		int ws = (int)db_int(&rows, i, "work_start"),
-		    we = (int)db_int(&rows, i, "work_end");
+}
+
+int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct dsp_person **out)
+{
+	struct dsp_person *p = arena_alloc(a, sizeof *p * (size_t)(rows->n ? rows->n : 1));
+	int n = 0;
+	for (int i = 0; i < rows->n; i++) {
+		if (!db_val(rows, i, "id"))
+			continue; /* no field staff at all (an outer join's empty side) */
+		struct dsp_person *q = &p[n++];
+		memset(q, 0, sizeof *q);
+		q->id = db_int(rows, i, "id");
+		q->is_lead = strcmp(db_val(rows, i, "role"), "lead") == 0;
+		q->team_id = db_int(rows, i, "team_id");
+		q->team_lead = db_int(rows, i, "team_lead");
+		q->load = (int)db_int(rows, i, "load");
+		int ws = (int)db_int(rows, i, "work_start"), we = (int)db_int(rows, i, "work_end");
 		q->work_start_min = ws >= 0 ? ws : DSP_DEFAULT_START_MIN;
 		q->work_end_min = we >= 0 ? we : DSP_DEFAULT_END_MIN;
-		const char *days = db_val(&rows, i, "work_days");
-		q->work_days = 0;
+		const char *days = db_val(rows, i, "work_days");
 		for (const char *d = days; d && *d; d++)
 			if (*d >= '1' && *d <= '7')
 				q->work_days |= 1u << (*d - '0');
 		if (!q->work_days)
 			q->work_days = DSP_DEFAULT_DAYS;
-		const char *sk = db_val(&rows, i, "skills");
+		const char *sk = db_val(rows, i, "skills");
 		while (sk && *sk) {
 			const char *c = strchr(sk, ',');
 			size_t len = c ? (size_t)(c - sk) : strlen(sk);
 			q->skills |= dsp_kind_bit(arena_strndup(a, sk, len));
 			sk += len + (c ? 1 : 0);
 		}
-		/* both lists are ordered by person id */
-		while (bi < busy.n && db_int(&busy, bi, "person_id") < q->id)
-			bi++;
-		q->busy = &b[bi];
-		while (bi < busy.n && db_int(&busy, bi, "person_id") == q->id)
-			bi++, q->nbusy++;
+		if (q->load > 0) {
+			struct dsp_busy *b = arena_alloc(a, sizeof *b * (size_t)q->load);
+			memset(b, 0, sizeof *b * (size_t)q->load);
+			epochs(db_val(rows, i, "busy_s"), b, q->load, false);
+			epochs(db_val(rows, i, "busy_e"), b, q->load, true);
+			q->busy = b;
+			q->nbusy = q->load;
+		}
 	}
 	*out = p;
-	*n = rows.n;
-	return rows.n;
+	return n;
+}
+
+/* The field staff with their busy intervals in [from, to): one row per person,
+ * by id; load = how many intervals (pg_dispatch.h's PG_DISPATCH_PEOPLE). */
+DB_STMT(q_dispatch_people, PG_DISPATCH_PEOPLE("$1", "$2") " ORDER BY u.id");
+
+int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
+		       struct dsp_person **out, int *n)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_dispatch_people, &rows, DB_ARGS(epoch(a, from), epoch(a, to)));
+	if (rc < 0)
+		return rc;
+	*n = pg_dispatch_people_rows(a, &rows, out);
+	return *n;
 }
 
 DB_STMT(q_last_engineer,

@@ -48,16 +48,14 @@ struct propose_opts {
 	time_t start, end; /* 0: free */
 };
 
-/* Runs the proposal for a ticket. */
-static int propose(struct http_req *r, struct db *db, const struct ticket_facts *t,
-		   const struct propose_opts *o, struct dsp_proposal *out)
+/* The proposal's request for a ticket; [*from, *to) is the busy time it needs. */
+static void propose_request(const struct ticket_facts *t, const struct propose_opts *o, time_t now,
+			    struct dsp_request *rq, time_t *from, time_t *to)
 {
-	memset(out, 0, sizeof *out);
-	time_t now = time(NULL);
-	struct dsp_request rq = {
+	*rq = (struct dsp_request){
 	    .now = now,
 	    .due_at = t->due_at,
-	    .kind = kind_index(t->kind),
+	    .kind = t->kind ? kind_index(t->kind) : -1,
 	    .requires_lead = t->requires_lead,
 	    .duration_min = VISIT_DEFAULT_MIN,
 	    .grid_min = VISIT_GRID_MIN,
@@ -65,18 +63,21 @@ static int propose(struct http_req *r, struct db *db, const struct ticket_facts 
 	    .horizon_days = 14,
 	};
 	if (o->start) {
-		rq.now = o->start;
-		rq.lead_time_min = 0;
-		rq.due_at = o->end;
-		rq.duration_min = (int)((o->end - o->start) / 60);
-		rq.horizon_days = 0;
+		rq->now = o->start;
+		rq->lead_time_min = 0;
+		rq->due_at = o->end;
+		rq->duration_min = (int)((o->end - o->start) / 60);
+		rq->horizon_days = 0;
 	}
-	struct dsp_person *people;
-	int n;
-	time_t from = rq.now < now ? rq.now : now;
-	int rc = pg_dispatch_people(db, r->a, from - 86400, rq.now + 15 * 86400L, &people, &n);
-	if (rc < 0)
-		return rc;
+	*from = (rq->now < now ? rq->now : now) - 86400;
+	*to = rq->now + 15 * 86400L;
+}
+
+/* Runs the proposal on fetched inputs (people is changed). */
+static void propose_with(struct dsp_request *rq, const struct propose_opts *o,
+			 struct dsp_person *people, int n, struct dsp_proposal *out)
+{
+	memset(out, 0, sizeof *out);
 	if (o->only_engineer) {
 		int k = 0;
 		for (int i = 0; i < n; i++)
@@ -89,19 +90,35 @@ static int propose(struct http_req *r, struct db *db, const struct ticket_facts 
 			}
 		n = k;
 	}
-	rq.people = people;
-	rq.npeople = n;
-	if ((rc = pg_last_engineer(db, r->a, t->device_id, &rq.last_engineer_id)) < 0)
-		return rc;
-	if (rq.kind < 0)
-		return 0;
+	rq->people = people;
+	rq->npeople = n;
+	if (rq->kind < 0)
+		return;
 	if (o->only_engineer) {
 		/* the named engineer goes whatever their listed skills */
 		for (int i = 0; i < n; i++)
 			if (people[i].id == o->only_engineer)
-				people[i].skills |= 1u << rq.kind;
+				people[i].skills |= 1u << rq->kind;
 	}
-	dsp_propose(&rq, out);
+	dsp_propose(rq, out);
+}
+
+/* Runs the proposal for a ticket. */
+static int propose(struct http_req *r, struct db *db, const struct ticket_facts *t,
+		   const struct propose_opts *o, struct dsp_proposal *out)
+{
+	memset(out, 0, sizeof *out);
+	struct dsp_request rq;
+	time_t from, to;
+	propose_request(t, o, time(NULL), &rq, &from, &to);
+	struct dsp_person *people;
+	int n;
+	int rc = pg_dispatch_people(db, r->a, from, to, &people, &n);
+	if (rc < 0)
+		return rc;
+	if ((rc = pg_last_engineer(db, r->a, t->device_id, &rq.last_engineer_id)) < 0)
+		return rc;
+	propose_with(&rq, o, people, n, out);
 	return 0;
 }
 
@@ -152,18 +169,22 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	const struct intake_rules *ru = dispatch_rules();
-	int rc = pg_fault_exists(db, r->a, t.fault_code);
-	if (rc <= 0) {
-		if (rc == 0)
-			reply_invalid(r, "fault_code",
-				      "is not a known fault code; see GET /api/v1/fault-codes");
-		return rc;
-	}
+	/* one read: the facts intake decides on and the proposal's inputs */
+	struct ticket_facts tf = {.customer_id = t.customer_id, .device_id = t.device_id,
+				  .status = "new"};
+	struct propose_opts o = {0};
+	struct dsp_request rq;
+	time_t from, to;
+	propose_request(&tf, &o, time(NULL), &rq, &from, &to);
 	struct intake_facts f;
-	rc = pg_intake_facts(db, r->a, t.device_id, t.customer_id, t.fault_code,
-			     ru->repeat_window_days, &f);
+	int rc = pg_intake_facts(db, r->a, t.device_id, t.customer_id, t.fault_code,
+				 ru->repeat_window_days, from, to, &f);
 	if (rc < 0)
 		return rc;
+	if (!f.fault_known) {
+		reply_invalid(r, "fault_code", "is not a known fault code; see GET /api/v1/fault-codes");
+		return 0;
+	}
 	if (!f.kind) {
 		reply_invalid(r, "device_id", "no such device");
 		return 0;
@@ -185,41 +206,27 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	t.repeat_window_days = ru->repeat_window_days;
 	t.created_by = r->user->id;
 	t.tracking = util_new_token(r->a);
-	int64_t id;
-	if ((rc = pg_ticket_insert(db, r->a, &t, &id)) < 0)
-		return rc;
 
-	/* the new ticket has no visit yet: read it back whatever the caller's role (a lead
-	 * would not see it through ticket_visible) */
-	struct viewer v = staff_viewer(r);
-	v.role = "dispatcher";
-	struct ticket_facts tf;
-	if ((rc = pg_ticket_facts(db, r->a, id, &v, &tf)) <= 0)
-		return rc < 0 ? rc : DB_HARD;
+	/* the proposal for the ticket as it will be stored: due_at is the transaction's now()
+	 * plus the hours, to the second as PostgreSQL rounds it */
+	tf.kind = f.kind;
+	tf.requires_lead = out.requires_lead;
+	tf.vip = out.vip;
+	tf.due_at = (time_t)((f.now_us + (int64_t)out.due_hours * 3600 * 1000000 + 500000) / 1000000);
+	rq.due_at = tf.due_at;
+	rq.kind = kind_index(tf.kind);
+	rq.requires_lead = tf.requires_lead;
+	rq.last_engineer_id = f.last_engineer_id;
 	struct dsp_proposal p;
-	struct propose_opts o = {0};
-	if ((rc = propose(r, db, &tf, &o, &p)) < 0)
-		return rc;
-	const char *doc;
-	if ((rc = pg_ticket_doc(db, r->a, id, false, &doc)) <= 0)
+	propose_with(&rq, &o, f.people, f.npeople, &p);
+
+	/* R7/R8: the lead hears of an escalation now, not at the visit */
+	t.notify_escalation = out.requires_lead;
+	t.notify_lead = p.found ? p.lead_id : 0;
+	int64_t id;
+	const char *number, *doc;
+	if ((rc = pg_ticket_create(db, r->a, &t, &id, &number, &doc)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
-	if ((rc = pg_audit(db, r->a, id, 0, r->user->id, "ticket.created", NULL, doc)) < 0)
-		return rc;
-	if (out.requires_lead) {
-		/* R7/R8: the lead hears of it now, not at the visit */
-		struct json_object *pl = json_object_new_object();
-		json_object_object_add(pl, "number", jstr(tf.number));
-		json_object_object_add(pl, "escalations", jstr(t.escalations));
-		json_object_object_add(pl, "repeat_count", jint(out.repeat_count));
-		const char *payload = jspec_dump(r->a, pl, NULL);
-		json_object_put(pl);
-		if (p.found && p.lead_id)
-			rc = pg_notify_user(db, r->a, id, p.lead_id, "escalation", payload);
-		else
-			rc = pg_notify_leads(db, r->a, id, "escalation", payload);
-		if (rc < 0)
-			return rc;
-	}
 	reply_doc(r, 201, json_doc_with(r->a, doc, "proposal", proposal_json(r, &p)));
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/tickets/%lld", (long long)id));
 	return 0;
