@@ -69,6 +69,12 @@ int h_visit_complete(struct http_req *r, struct db *db);
 int h_visit_absent(struct http_req *r, struct db *db);
 int h_visit_cancel(struct http_req *r, struct db *db);
 
+/* calendar.c: feed URLs, feeds and customer invitations */
+int h_me_calendar(struct http_req *r, struct db *db);
+int h_me_calendar_rotate(struct http_req *r, struct db *db);
+int h_calendar_feed(struct http_req *r, struct db *db);
+int h_appointment_ics(struct http_req *r, struct db *db);
+
 /* The caller as a row filter for the dispatch queries. */
 struct viewer;
 void viewer_of(struct http_req *r, struct viewer *v);
