@@ -6,7 +6,7 @@ BUILD := build/$(PRESET)
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build run test asan db db-stop bench format clean
+.PHONY: all deps build run test asan db db-stop bench bench-ical format clean
 
 all: build
 
@@ -34,6 +34,7 @@ run: build db
 
 # The whole suite through ctest: unit, integration against throwaway clusters.
 test: build
+	@sh scripts/npm.sh
 	@cd $(BUILD) && ctest --output-on-failure --timeout 600 -j$(JOBS)
 
 # The same suite built with AddressSanitizer + UBSan.
@@ -43,6 +44,11 @@ asan:
 bench: 
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/run.sh
+
+# Calendar feeds: fieldd against Radicale on the same events (docs/performance.md).
+bench-ical:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/ical.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
