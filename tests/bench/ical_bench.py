@@ -42,9 +42,11 @@ def log(msg):
     sys.stderr.flush()
 
 
-def wrk(url, headers=()):
-    """(requests/s, latency p50 ms, p99 ms, non-2xx/3xx count) of one wrk run."""
-    argv = ["wrk", "-t%d" % THREADS, "-c%d" % CONNS, "-d%ds" % SECONDS, "--latency"]
+def wrk(url, headers=(), conns=None):
+    """(requests/s, latency p50 ms, p99 ms, errors) of one wrk run; errors counts non-2xx/3xx
+    answers and socket errors (timeouts included)."""
+    conns = conns or CONNS
+    argv = ["wrk", "-t%d" % min(THREADS, conns), "-c%d" % conns, "-d%ds" % SECONDS, "--latency"]
     for h in headers:
         argv += ["-H", h]
     out = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
@@ -56,7 +58,9 @@ def wrk(url, headers=()):
         return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
 
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rps, ms("50%"), ms("99%"), int(bad.group(1)) if bad else 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return rps, ms("50%"), ms("99%"), errors
 
 
 def populate(st):
@@ -122,6 +126,9 @@ def start_radicale(folder, port):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
+LOAD = open("/proc/loadavg").read().split()[0]
+
+
 def main():
     for tool in ("wrk", "radicale"):
         if not shutil.which(tool):
@@ -161,6 +168,7 @@ def main():
         results = {}
         b0 = metric("fieldd_calendar_builds_total")
         results["fieldd 200"] = wrk(url)
+        results["fieldd 200, 4 connections"] = wrk(url, conns=4)
         b1 = metric("fieldd_calendar_builds_total")
         results["fieldd 304"] = wrk(url, ["If-None-Match: %s" % etag])
         b2 = metric("fieldd_calendar_builds_total")
@@ -188,19 +196,22 @@ def main():
             rbody.count(b"BEGIN:VEVENT")
         retag = re.search(r"(?im)^etag:\s*(\S+)", out)
         results["radicale 200"] = wrk(rurl, [auth])
+        results["radicale 200, 4 connections"] = wrk(rurl, [auth], conns=4)
         if retag:
             results["radicale 304"] = wrk(rurl, [auth, "If-None-Match: %s" % retag.group(1)])
 
-        print("\n## calendar feed benchmark: %d visits, wrk -t%d -c%d -d%ds, loopback, %s" % (
-            VISITS, THREADS, CONNS, SECONDS, dt.datetime.now().strftime("%Y-%m-%d")))
+        print("\n## calendar feed benchmark: %d visits, wrk -t%d -c%d -d%ds, loopback, %s, "
+              "load average before %s" % (VISITS, THREADS, CONNS, SECONDS,
+                                          dt.datetime.now().strftime("%Y-%m-%d"), LOAD))
         print("fieldd feed %d bytes; radicale collection %d bytes; fieldd workers %s" % (
             len(body), len(rbody), env["FIELDD_THREADS"]))
         print("| server | requests/s | p50 ms | p99 ms | errors |")
         print("|---|---:|---:|---:|---:|")
         for k, (rps, p50, p99, bad) in results.items():
             print("| %s | %.0f | %.2f | %.2f | %d |" % (k, rps, p50, p99, bad))
-        print("ratio fieldd/radicale (200): %.1fx" % (results["fieldd 200"][0] /
-                                                      results["radicale 200"][0]))
+        print("ratio fieldd/radicale (200): %.1fx; with 4 connections each: %.1fx" % (
+            results["fieldd 200"][0] / results["radicale 200"][0],
+            results["fieldd 200, 4 connections"][0] / results["radicale 200, 4 connections"][0]))
         if "radicale 304" in results:
             print("ratio fieldd/radicale (304): %.1fx" % (results["fieldd 304"][0] /
                                                           results["radicale 304"][0]))
