@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench format clean
+.PHONY: all deps build run test asan db db-stop bench bench-ical format clean
 
 all: build
 
@@ -38,6 +38,7 @@ run: build db
 
 # The whole suite through ctest: unit, integration against throwaway clusters.
 test: build
+	@sh scripts/npm.sh
 	@cd $(BUILD) && ctest --output-on-failure --timeout 600 -j$(JOBS)
 
 # The same suite built with AddressSanitizer + UBSan.
@@ -47,6 +48,11 @@ asan:
 bench: 
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/run.sh
+
+# Calendar feeds: fieldd against Radicale on the same events (docs/performance.md).
+bench-ical:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/ical.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -4,6 +4,11 @@
 set -eu
 PKGS="cmake gcc make pkg-config libmicrohttpd-dev libpq-dev libjson-c-dev
 libical-dev libsodium-dev postgresql-15 postgresql-client-15 python3 procps tzdata"
+# the calendar tests (tests/ical): independent parsers and a real client
+PKGS="$PKGS python3-icalendar vdirsyncer khal"
+# ical.js comes from npm (scripts/npm.sh); Debian's node only when there is none at all
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then

@@ -16,6 +16,7 @@ struct config {
 	unsigned threads;	    /* FIELDD_THREADS: MHD workers = DB connections */
 	const char *base_url;	    /* FIELDD_BASE_URL, default http://<listen> */
 	const char *tz;		    /* FIELDD_TZ, default Asia/Seoul */
+	const char *organizer;	    /* FIELDD_ORGANIZER_EMAIL: calendar ORGANIZER address */
 	int log_level;		    /* FIELDD_LOG_LEVEL */
 	int secure_cookies;	    /* base_url is https */
 	/* limits, see docs/architecture.md */

@@ -78,6 +78,12 @@ int h_checklist_templates_create(struct http_req *r, struct db *db);
 /* reports.c */
 int h_report_service_standards(struct http_req *r, struct db *db);
 
+/* calendar.c: feed URLs, feeds and customer invitations */
+int h_me_calendar(struct http_req *r, struct db *db);
+int h_me_calendar_rotate(struct http_req *r, struct db *db);
+int h_calendar_feed(struct http_req *r, struct db *db);
+int h_appointment_ics(struct http_req *r, struct db *db);
+
 /* The caller as a row filter for the dispatch queries. */
 struct viewer;
 void viewer_of(struct http_req *r, struct viewer *v);

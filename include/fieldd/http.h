@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct db;
 struct json_object;
@@ -149,6 +150,25 @@ const char *json_doc_with(struct arena *a, const char *doc, const char *key, str
 bool http_limit(struct http_req *r, int def, int max, int *limit);
 /* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
 bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
+
+/*
+ * Conditional GET (RFC 9110 §13.2.2), for handlers that set ETag and
+ * Last-Modified themselves: true when If-None-Match matches etag (weak
+ * comparison, "*" included) or, only when there is no If-None-Match, when
+ * If-Modified-Since is at or after last_modified. The caller then answers
+ * 304 with the same validators and no body.
+ */
+bool http_not_modified(struct http_req *r, const char *etag, time_t last_modified);
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") of t; buf holds at least 30 bytes. */
+void http_date_format(time_t t, char *buf, size_t len);
+/* Any of the three HTTP-date forms of RFC 9110 §5.6.7; -1 when malformed. */
+int http_date_parse(const char *s, time_t *out);
+/*
+ * Blanks, in place, the secret segment of capability paths (/cal/<token>,
+ * /t/<tracking>) in a message bound for the log: libmicrohttpd's own error
+ * messages quote the request URL.
+ */
+void http_log_redact(char *msg);
 
 /* Daemon. */
 int http_start(void); /* returns -1 with a logged reason */

@@ -279,4 +279,33 @@ int pg_service_report(struct db *db, struct arena *a, const char *from, const ch
 int pg_checklist_failures(struct db *db, struct arena *a, const char *from, const char *to,
 			  int64_t team, int64_t person, int limit, struct db_rows *rows);
 
+/* ---- calendar feeds and invitations (pg_calendar.c) ---- */
+struct ical_event;
+struct cal_token_row {
+	const char *scope; /* "own" or "team" */
+	const char *created_at;
+};
+/* The user's feed tokens (their hashes stay in the database). */
+int pg_calendar_tokens(struct db *db, struct arena *a, int64_t user, struct cal_token_row **out);
+/* Stores a new token's hash unless the user has one for scope: 1 row issued, 0 not. */
+int pg_calendar_issue(struct db *db, struct arena *a, int64_t user, const char *scope,
+		      const char *token_hash, const char **created_at);
+/* Forgets every feed token of the user: their URLs answer 404 from the next request on. */
+int pg_calendar_revoke(struct db *db, struct arena *a, int64_t user);
+/* The feed a token opens, with its validator; 0 rows for an unknown or revoked token. */
+struct cal_feed_head {
+	int64_t owner;
+	const char *scope, *owner_name, *team_names;
+	const char *validator; /* "<version>-<YYYYMMDD>": equal validators, equal feeds */
+	time_t modified;       /* for Last-Modified */
+};
+int pg_calendar_feed_head(struct db *db, struct arena *a, const char *token_hash,
+			  struct cal_feed_head *out);
+/* The feed's events, by start; url left NULL for the caller. */
+int pg_calendar_feed_events(struct db *db, struct arena *a, int64_t owner, const char *scope,
+			    struct ical_event **out, size_t *n);
+/* The latest visit of the ticket with this tracking token, for the customer's invitation. */
+int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking,
+			    struct ical_event *out);
+
 #endif

@@ -3,6 +3,7 @@
 #include "fieldd/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,21 @@ int config_load(char *err, size_t errlen)
 
 	v = getenv("FIELDD_TZ");
 	cfg.tz = v && *v ? v : "Asia/Seoul";
+
+	/* the dispatch desk's address in calendar feeds and invitations */
+	v = getenv("FIELDD_ORGANIZER_EMAIL");
+	cfg.organizer = v && *v ? v : "dispatch@fieldd.invalid";
+	const char *at = strchr(cfg.organizer, '@');
+	bool plain = at && at != cfg.organizer && at[1] && strlen(cfg.organizer) <= 254;
+	for (const char *p = cfg.organizer; plain && *p; p++)
+		plain = *p > 0x20 && *p < 0x7f && !strchr("\"<>\\,;:()[]", *p);
+	if (!plain) {
+		snprintf(err, errlen,
+			 "invalid FIELDD_ORGANIZER_EMAIL \"%s\": expected an address like "
+			 "dispatch@example.com",
+			 cfg.organizer);
+		return -1;
+	}
 
 	v = getenv("FIELDD_LOG_LEVEL");
 	cfg.log_level = LOG_INFO;

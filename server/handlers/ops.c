@@ -1,6 +1,7 @@
 /* Operations endpoints: liveness, readiness, metrics, the OpenAPI document. */
 #include "fieldd/db.h"
 #include "fieldd/embed.h"
+#include "fieldd/ical.h"
 #include "fieldd/handlers.h"
 #include "fieldd/pg.h"
 
@@ -36,6 +37,7 @@ int h_metrics(struct http_req *r, struct db *db)
 	struct abuf b;
 	abuf_init(&b, r->a);
 	http_metrics_render(&b);
+	ical_metrics_render(&b);
 	reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.buf, b.len);
 	return 0;
 }

@@ -9,6 +9,8 @@
 #define KB 1024
 /* the dispatch desk: who keeps customers and devices */
 #define DESK (ROLE_ADMIN | ROLE_DISPATCHER)
+/* the people who go on visits and so have visit calendars */
+#define FIELD (ROLE_LEAD | ROLE_ENGINEER)
 
 const struct route http_routes[] = {
     {"GET", "/healthz", h_healthz, BODY_NONE, 0, 0, TX_NONE, 0},
@@ -84,6 +86,14 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/reports/service-standards", h_report_service_standards, BODY_NONE, 0,
      ROLES_ANY, TX_READ, 0},
     {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+
+    /* calendar feeds and invitations (SPEC §5): replies carry fresh tokens, so no replay */
+    {"GET", "/api/v1/me/calendar", h_me_calendar, BODY_NONE, 0, FIELD, TX_WRITE,
+     ROUTE_NO_IDEMPOTENCY},
+    {"POST", "/api/v1/me/calendar/rotate", h_me_calendar_rotate, BODY_NONE, 0, FIELD, TX_WRITE,
+     ROUTE_NO_IDEMPOTENCY},
+    {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, 0},
+    {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ, 0},
 };
 
 const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];

@@ -523,6 +523,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
+	/* some of MHD's messages quote the URL, and a feed's URL is its credential */
+	http_log_redact(buf);
 	log_msg(LOG_WARN, "http", buf);
 }
 

@@ -208,7 +208,8 @@ class Migrations(OneLine, unittest.TestCase):
                        "(SELECT max(version) FROM schema_migrations)", db=db)
         p = fieldd(["serve"], url=url, env={"FIELDD_LISTEN": "127.0.0.1:%d" % harness.free_port()})
         line = self.assertOneLineFailure(p, "fieldd migrate")
-        self.assertIn("version %d" % (int(MIGRATIONS[-1][:4]) - 1), line)
+        # the migration before the last (numbers need not be contiguous: 0003 may land later)
+        self.assertIn("version %d" % int(MIGRATIONS[-2][:4]), line)
 
     def test_changed_migration_is_refused(self):
         db, url = fresh_db()

@@ -483,6 +483,12 @@ class Headers(ProblemAssertions, unittest.TestCase):
         self.assertEqual(r.headers.get("Content-Type"), "application/json; charset=utf-8")
 
 
+def op_needs_login(op, doc):
+    """False for an operation documented with `security: []` (no login)."""
+    sec = op.get("security", doc.get("security"))
+    return bool(sec)
+
+
 class Operations(unittest.TestCase):
     def test_healthz_and_readyz(self):
         r = S.request("GET", "/healthz")
@@ -549,6 +555,11 @@ class Operations(unittest.TestCase):
                 concrete = re.sub(r"\{[^}]+\}", "1", base + path)
                 with self.subTest(method=method, path=path):
                     r = S.request(method.upper(), concrete)
+                    # a public capability URL (/cal/{token}.ics) reaches its handler, which
+                    # answers 404 naming what it did not find; the router's own 404 has no detail
+                    if r.status == 404 and (r.json() or {}).get("detail") and not op_needs_login(
+                            ops[method], doc):
+                        continue
                     self.assertNotIn(r.status, (404, 405), "%s %s: %r" % (method, path, r))
 
     def test_every_route_is_in_openapi(self):
