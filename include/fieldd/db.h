@@ -85,6 +85,10 @@ int db_exec_simple(struct db *db, const char *sql);
 const char *db_val(const struct db_rows *r, int row, const char *col);
 int64_t db_int(const struct db_rows *r, int row, const char *col);
 bool db_bool(const struct db_rows *r, int row, const char *col);
+/* A column's index, looked up once for a loop over many rows (a missing column aborts),
+ * and row's value in it (NULL for SQL NULL). */
+int db_col(const struct db_rows *r, const char *col);
+const char *db_cell(const struct db_rows *r, int row, int col);
 /* timestamptz text → RFC 3339 with offset ("2026-11-22T09:00:00+09:00"), arena-owned. */
 char *db_time(struct arena *a, const struct db_rows *r, int row, const char *col);
 

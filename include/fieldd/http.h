@@ -41,7 +41,12 @@ enum body_kind { BODY_NONE, BODY_JSON };
 /* How the daemon wraps the handler: no database, a read-only snapshot, or a
  * serializable write transaction with Idempotency-Key support. */
 enum tx_kind { TX_NONE, TX_READ, TX_WRITE };
-enum { ROUTE_NO_IDEMPOTENCY = 1u << 0 /* responses hold secrets (login) */ };
+enum {
+	ROUTE_NO_IDEMPOTENCY = 1u << 0, /* responses hold secrets (login) */
+	/* TX_WRITE at READ COMMITTED instead of SERIALIZABLE: the handler locks the rows its
+	 * decisions rest on in a statement of their own before reading anything else */
+	ROUTE_READ_COMMITTED = 1u << 1,
+};
 
 struct http_req;
 /*

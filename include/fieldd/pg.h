@@ -129,12 +129,12 @@ int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
 int pg_fault_exists(struct db *db, struct arena *a, const char *code);
 
 /*
- * Intake, in one statement: whether the fault code exists, the device (its
- * row locked, so concurrent intakes on one device queue up), the customer,
- * earlier tickets with the same fault within the window, who last worked on
- * the device, the transaction's now(), and the field staff with their busy
- * time in [from, to) for the proposal. kind is NULL when the device does not
- * exist, rank when the customer does not.
+ * Intake, in two statements: the device (its row locked, so concurrent intakes
+ * on one device queue up; the transaction runs at READ COMMITTED), then whether
+ * the fault code exists, the customer, earlier tickets with the same fault
+ * within the window, who last worked on the device, the transaction's now(),
+ * and the field staff the proposal looks at with their busy time in [from, to).
+ * kind is NULL when the device does not exist, rank when the customer does not.
  */
 struct intake_facts {
 	bool fault_known;

@@ -19,18 +19,29 @@ static const char *id_or_null(struct arena *a, int64_t v)
 }
 
 /*
- * Everything intake reads, in one round trip. FOR UPDATE on the device: intakes
- * for one device run one after another, so the repeat count (R7) is exact under
- * concurrency (serializable isolation backs it up). One row per field person
- * (PG_DISPATCH_PEOPLE), the intake facts repeated on each; one row with a NULL
- * person when there is no field staff.
+ * Intake runs at READ COMMITTED (ROUTE_READ_COMMITTED): the device row is locked
+ * in a statement of its own, so intakes for one device run one after another, and
+ * every later statement of the transaction sees the tickets of any intake that
+ * held the lock before -- the repeat count (R7) is exact under concurrency.
+ * (Serializable isolation gave the same answers, but its predicate locks on
+ * tickets' newest index pages, taken by the foreign-key checks of every intake's
+ * audit event, made concurrent intakes abort one another.)
+ */
+DB_STMT(q_intake_device, "SELECT d.kind, d.customer_id FROM devices d WHERE d.id = $1::bigint"
+			 " FOR UPDATE");
+
+/*
+ * The rest intake reads, in one round trip, after the lock: whether the fault
+ * code exists, the customer, earlier tickets with the same fault within the
+ * window, who last worked on the device, the transaction's now(), and the leads
+ * and the engineers skilled in the device's kind ($7; the proposal passes over
+ * anyone else) with their busy time (PG_DISPATCH_PEOPLE). One row per person,
+ * the intake facts repeated on each; one row with a NULL person when there is
+ * nobody.
  */
 DB_STMT(q_intake_facts,
-	"WITH dev AS MATERIALIZED (SELECT d.kind, d.customer_id FROM devices d"
-	"   WHERE d.id = $1::bigint FOR UPDATE),"
-	" f AS MATERIALIZED (SELECT"
+	"WITH f AS MATERIALIZED (SELECT"
 	"   EXISTS (SELECT 1 FROM fault_codes WHERE code = $3) AS fault_known,"
-	"   (SELECT kind FROM dev) AS kind, (SELECT customer_id FROM dev) AS owner_id,"
 	"   c.rank, c.vip,"
 	"   (SELECT count(*) FROM tickets t WHERE t.device_id = $1::bigint AND t.fault_code = $3"
 	"     AND t.status <> 'cancelled'"
@@ -43,24 +54,29 @@ DB_STMT(q_intake_facts,
 	"     AS last_engineer,"
 	"   (extract(epoch FROM now()) * 1000000)::bigint AS now_us"
 	"   FROM (SELECT 1) one LEFT JOIN customers c ON c.id = $2::bigint)"
-	" SELECT f.*, p.* FROM f LEFT JOIN (" PG_DISPATCH_PEOPLE("$5", "$6") ") p ON true"
-	" ORDER BY p.id");
+	" SELECT f.*, p.* FROM f LEFT JOIN (" PG_DISPATCH_PEOPLE(
+	    "$5", "$6", "u.role = 'lead' OR $7 = ANY (u.skills)") ") p ON true ORDER BY p.id");
 
 int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t customer_id,
 		    const char *fault, int window_days, time_t from, time_t to,
 		    struct intake_facts *out)
 {
-	struct db_rows rows;
+	struct db_rows dev, rows;
 	memset(out, 0, sizeof *out);
-	int rc = db_exec(db, a, &q_intake_facts, &rows,
-			 DB_ARGS(num(a, device_id), num(a, customer_id), fault,
-				 arena_printf(a, "%d", window_days), num(a, (int64_t)from),
-				 num(a, (int64_t)to)));
+	int rc = db_exec(db, a, &q_intake_device, &dev, DB_ARGS(num(a, device_id)));
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		out->kind = db_val(&dev, 0, "kind");
+		out->owner_id = db_int(&dev, 0, "customer_id");
+	}
+	rc = db_exec(db, a, &q_intake_facts, &rows,
+		     DB_ARGS(num(a, device_id), num(a, customer_id), fault,
+			     arena_printf(a, "%d", window_days), num(a, (int64_t)from),
+			     num(a, (int64_t)to), out->kind));
 	if (rc <= 0)
 		return rc < 0 ? rc : DB_HARD;
 	out->fault_known = db_bool(&rows, 0, "fault_known");
-	out->kind = db_val(&rows, 0, "kind");
-	out->owner_id = db_int(&rows, 0, "owner_id");
 	out->rank = db_val(&rows, 0, "rank");
 	out->vip_override = db_bool(&rows, 0, "vip");
 	out->prior_same_faults = (int)db_int(&rows, 0, "prior");

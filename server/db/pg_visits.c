@@ -24,13 +24,27 @@ static const char *epoch(struct arena *a, time_t t)
 	return arena_printf(a, "%lld", (long long)t);
 }
 
-/* Parses a comma-separated list of n epoch seconds into dst[i].start or .end. */
-static void epochs(const char *list, struct dsp_busy *dst, int n, bool end)
+/* A decimal integer at p (PostgreSQL's int8 output); the character after it in *end.
+ * Thousands of these per intake: strtoll's locale handling cost more than the rest. */
+static int64_t dec(const char *p, const char **end)
 {
-	const char *p = list;
-	for (int i = 0; i < n && p && *p; i++) {
-		char *next;
-		time_t t = (time_t)strtoll(p, &next, 10);
+	bool neg = *p == '-';
+	if (neg)
+		p++;
+	int64_t v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	*end = p;
+	return neg ? -v : v;
+}
+
+/* Parses n epoch seconds from an int8[] in text form ("{1,2,3}") into dst[i].start or .end. */
+static void busy_array(const char *arr, struct dsp_busy *dst, int n, bool end)
+{
+	const char *p = arr && *arr == '{' ? arr + 1 : arr;
+	for (int i = 0; i < n && p && *p && *p != '}'; i++) {
+		const char *next;
+		time_t t = (time_t)dec(p, &next);
 		if (end)
 			dst[i].end = t;
 		else
@@ -43,26 +57,38 @@ int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct 
 {
 	struct dsp_person *p = arena_alloc(a, sizeof *p * (size_t)(rows->n ? rows->n : 1));
 	int n = 0;
+	if (!rows->n) {
+		*out = p;
+		return 0;
+	}
+	const int c_id = db_col(rows, "id"), c_role = db_col(rows, "role"),
+		  c_team = db_col(rows, "team_id"), c_lead = db_col(rows, "team_lead"),
+		  c_load = db_col(rows, "load"), c_ws = db_col(rows, "work_start"),
+		  c_we = db_col(rows, "work_end"), c_days = db_col(rows, "work_days"),
+		  c_skills = db_col(rows, "skills"), c_bs = db_col(rows, "busy_s"),
+		  c_be = db_col(rows, "busy_e");
 	for (int i = 0; i < rows->n; i++) {
-		if (!db_val(rows, i, "id"))
-			continue; /* no field staff at all (an outer join's empty side) */
+		const char *id = db_cell(rows, i, c_id), *end;
+		if (!id)
+			continue; /* nobody at all (an outer join's empty side) */
 		struct dsp_person *q = &p[n++];
 		memset(q, 0, sizeof *q);
-		q->id = db_int(rows, i, "id");
-		q->is_lead = strcmp(db_val(rows, i, "role"), "lead") == 0;
-		q->team_id = db_int(rows, i, "team_id");
-		q->team_lead = db_int(rows, i, "team_lead");
-		q->load = (int)db_int(rows, i, "load");
-		int ws = (int)db_int(rows, i, "work_start"), we = (int)db_int(rows, i, "work_end");
+		q->id = dec(id, &end);
+		q->is_lead = strcmp(db_cell(rows, i, c_role), "lead") == 0;
+		q->team_id = dec(db_cell(rows, i, c_team), &end);
+		q->team_lead = dec(db_cell(rows, i, c_lead), &end);
+		q->load = (int)dec(db_cell(rows, i, c_load), &end);
+		int ws = (int)dec(db_cell(rows, i, c_ws), &end),
+		    we = (int)dec(db_cell(rows, i, c_we), &end);
 		q->work_start_min = ws >= 0 ? ws : DSP_DEFAULT_START_MIN;
 		q->work_end_min = we >= 0 ? we : DSP_DEFAULT_END_MIN;
-		const char *days = db_val(rows, i, "work_days");
+		const char *days = db_cell(rows, i, c_days);
 		for (const char *d = days; d && *d; d++)
 			if (*d >= '1' && *d <= '7')
 				q->work_days |= 1u << (*d - '0');
 		if (!q->work_days)
 			q->work_days = DSP_DEFAULT_DAYS;
-		const char *sk = db_val(rows, i, "skills");
+		const char *sk = db_cell(rows, i, c_skills);
 		while (sk && *sk) {
 			const char *c = strchr(sk, ',');
 			size_t len = c ? (size_t)(c - sk) : strlen(sk);
@@ -72,8 +98,8 @@ int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct 
 		if (q->load > 0) {
 			struct dsp_busy *b = arena_alloc(a, sizeof *b * (size_t)q->load);
 			memset(b, 0, sizeof *b * (size_t)q->load);
-			epochs(db_val(rows, i, "busy_s"), b, q->load, false);
-			epochs(db_val(rows, i, "busy_e"), b, q->load, true);
+			busy_array(db_cell(rows, i, c_bs), b, q->load, false);
+			busy_array(db_cell(rows, i, c_be), b, q->load, true);
 			q->busy = b;
 			q->nbusy = q->load;
 		}
@@ -84,7 +110,7 @@ int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct 
 
 /* The field staff with their busy intervals in [from, to): one row per person,
  * by id; load = how many intervals (pg_dispatch.h's PG_DISPATCH_PEOPLE). */
-DB_STMT(q_dispatch_people, PG_DISPATCH_PEOPLE("$1", "$2") " ORDER BY u.id");
+DB_STMT(q_dispatch_people, PG_DISPATCH_PEOPLE("$1", "$2", "true") " ORDER BY u.id");
 
 int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
 		       struct dsp_person **out, int *n)
@@ -251,10 +277,27 @@ DB_STMT(q_visit_list,
 	" AND visit_visible(v, $6::bigint, $7, $8::bigint)"
 	" ORDER BY v.starts_at, v.id LIMIT $2::int");
 
+/*
+ * The same for one person's visits in a window (an engineer's day): no optional
+ * filters, so one plan fits every call, and the person's index ranges are
+ * bounded on both sides -- a visit lasts at most 10 hours (visits_window_max in
+ * migration 0005), so one that ends after $4 starts after $4 - 10 hours.
+ */
+DB_STMT(q_visit_list_person,
+	"SELECT extract(epoch FROM v.starts_at)::bigint || '_' || v.id AS id,"
+	" visit_doc(v)::text AS doc FROM visits v"
+	" WHERE ($1::text IS NULL OR (v.starts_at, v.id) >"
+	"  (to_timestamp(split_part($1, '_', 1)::bigint), split_part($1, '_', 2)::bigint))"
+	" AND (v.engineer_id = $3::bigint OR v.lead_id = $3::bigint)"
+	" AND v.ends_at > $4::timestamptz AND v.starts_at < $5::timestamptz"
+	" AND v.starts_at > $4::timestamptz - interval '10 hours'"
+	" AND visit_visible(v, $6::bigint, $7, $8::bigint)"
+	" ORDER BY v.starts_at, v.id LIMIT $2::int");
+
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
 		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows)
 {
-	return db_exec(db, a, &q_visit_list, rows,
+	return db_exec(db, a, person && from && to ? &q_visit_list_person : &q_visit_list, rows,
 		       DB_ARGS(cursor, arena_printf(a, "%d", limit), id_or_null(a, person), from,
 			       to, num(a, v->id), v->role, id_or_null(a, v->team_id)));
 }

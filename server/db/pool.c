@@ -312,6 +312,18 @@ const char *db_val(const struct db_rows *r, int row, const char *col)
 	return r->vals[(size_t)row * (size_t)r->ncols + (size_t)col_index(r, col)];
 }
 
+int db_col(const struct db_rows *r, const char *col)
+{
+	return col_index(r, col);
+}
+
+const char *db_cell(const struct db_rows *r, int row, int col)
+{
+	if (row < 0 || row >= r->n || col < 0 || col >= r->ncols)
+		abort();
+	return r->vals[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
 int64_t db_int(const struct db_rows *r, int row, const char *col)
 {
 	const char *v = db_val(r, row, col);

@@ -41,7 +41,9 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/devices/{id}", h_devices_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
     {"GET", "/api/v1/fault-codes", h_fault_codes, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
 
-    {"POST", "/api/v1/tickets", h_tickets_create, BODY_JSON, 16 * KB, ROLES_STAFF, TX_WRITE, 0},
+    /* intake locks the device first (see h_tickets_create) */
+    {"POST", "/api/v1/tickets", h_tickets_create, BODY_JSON, 16 * KB, ROLES_STAFF, TX_WRITE,
+     ROUTE_READ_COMMITTED},
     {"GET", "/api/v1/tickets", h_tickets_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
     {"GET", "/api/v1/tickets/{id}", h_tickets_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
     {"POST", "/api/v1/tickets/{id}/assign", h_tickets_assign, BODY_JSON, 4 * KB, ROLES_STAFF,

@@ -169,9 +169,9 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	const struct intake_rules *ru = dispatch_rules();
-	/* one read: the facts intake decides on and the proposal's inputs */
-	struct ticket_facts tf = {.customer_id = t.customer_id, .device_id = t.device_id,
-				  .status = "new"};
+	/* what intake decides on and the proposal's inputs: the device locked, then one read */
+	struct ticket_facts tf = {
+	    .customer_id = t.customer_id, .device_id = t.device_id, .status = "new"};
 	struct propose_opts o = {0};
 	struct dsp_request rq;
 	time_t from, to;
@@ -182,7 +182,8 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	if (rc < 0)
 		return rc;
 	if (!f.fault_known) {
-		reply_invalid(r, "fault_code", "is not a known fault code; see GET /api/v1/fault-codes");
+		reply_invalid(r, "fault_code",
+			      "is not a known fault code; see GET /api/v1/fault-codes");
 		return 0;
 	}
 	if (!f.kind) {
@@ -212,7 +213,8 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	tf.kind = f.kind;
 	tf.requires_lead = out.requires_lead;
 	tf.vip = out.vip;
-	tf.due_at = (time_t)((f.now_us + (int64_t)out.due_hours * 3600 * 1000000 + 500000) / 1000000);
+	tf.due_at =
+	    (time_t)((f.now_us + (int64_t)out.due_hours * 3600 * 1000000 + 500000) / 1000000);
 	rq.due_at = tf.due_at;
 	rq.kind = kind_index(tf.kind);
 	rq.requires_lead = tf.requires_lead;

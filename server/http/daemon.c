@@ -289,7 +289,9 @@ static void run_handler(struct http_req *r)
 		abuf_add(&b, r->body.buf, r->body.len);
 		hash = util_sha256_hex(r->a, b.buf, b.len);
 	}
-	enum db_iso iso = rt->tx == TX_READ ? DB_READ_ONLY : DB_SERIALIZABLE;
+	enum db_iso iso = rt->tx == TX_READ		     ? DB_READ_ONLY
+			  : rt->flags & ROUTE_READ_COMMITTED ? DB_READ_COMMITTED
+							     : DB_SERIALIZABLE;
 	struct db *db = NULL;
 	for (int attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
 		if (attempt > 1)
