@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-ical format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical format clean
 
 all: build
 
@@ -45,9 +45,14 @@ test: build
 asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
 
-bench: 
+bench:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/run.sh
+
+# Dispatch: intake, an engineer's day vs pgbench, the monthly report, at 10k and 1M tickets.
+bench-dispatch:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/dispatch.sh
 
 # Calendar feeds: fieldd against Radicale on the same events (docs/performance.md).
 bench-ical:
