@@ -680,7 +680,8 @@ git -C "$root" diff --quiet HEAD -- server include migrations CMakeLists.txt 2>/
 bin_text="${BIN#"$root"/} built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC')"
 pg_version=$("$PGBIN/postgres" --version | sed 's/^postgres (PostgreSQL) //')
 wrk_version=$( (wrk -v 2>&1 || true) | head -n 1 | awk '{ print $2 }')
-cmd="make bench"
+# MAKELEVEL is set when make started us
+if [ -n "${MAKELEVEL:-}" ]; then cmd="make bench"; else cmd="sh tests/bench/run.sh"; fi
 for v in BENCH_SECONDS BENCH_WARMUP BENCH_THREADS BENCH_PIN BENCH_ROUNDS BENCH_USERS BENCH_SESSIONS FIELDD_THREADS; do
 	[ -z "${!v:-}" ] || cmd="$v=${!v} $cmd"
 done
@@ -730,7 +731,7 @@ section=$tmp/section.md
 	echo
 	echo "**Aim:** the authenticated endpoint at ≥ 0.5× pgbench's rate for its SQL — **$met**: me/pgbench = **$r_me_pgb**${r_note:+ ($r_note)}."
 	echo
-	echo "- Command: \`$cmd\` (builds the release preset, then runs \`sh tests/bench/run.sh\`)"
+	echo "- Command: \`$cmd\`$([ -z "${MAKELEVEL:-}" ] || echo ' (builds the release preset, then runs `sh tests/bench/run.sh`)')"
 	echo "- Date: $when; commit $commit"
 	echo "- Machine: $NCPU CPUs (\`nproc\`), $cpu_model; load average before/after $load_before / $load_after; CPU used by other processes during $labels: $others % of one CPU${noisy:+ — **disturbed: other processes were busy**}"
 	echo "- Software: PostgreSQL $pg_version, wrk $wrk_version, fieldd release preset (RelWithDebInfo, \`-O2 -g\`): $bin_text"
