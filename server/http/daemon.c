@@ -1,9 +1,11 @@
+#define _GNU_SOURCE /* accept4, pipe2 */
 /*
  * The HTTP daemon: libmicrohttpd in thread-pool mode with epoll.
  *
- * Threading: cfg.threads MHD workers, each with its own database connection
- * (db_thread()). A request is handled entirely on the worker that accepted
- * its connection; nothing is queued between threads.
+ * Threading: one thread accepts connections and hands them to MHD, which
+ * spreads them over cfg.threads workers, each with its own database
+ * connection (db_thread()). A request is handled entirely on the worker that
+ * holds its connection; nothing is queued between threads.
  *
  * Limits (docs/architecture.md): MHD refuses connections past
  * conn_limit + CONN_SLACK and past per_ip_limit per address; between
@@ -26,7 +28,10 @@
 
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -559,6 +564,63 @@ static void *keeper_main(void *arg)
 	return NULL;
 }
 
+/* ---- accepting: one thread accepts and hands each connection to MHD ----
+ *
+ * With a listening socket of its own, each of MHD's pool threads accepts
+ * whatever arrives while it is idle, several at a time, so a few threads can
+ * end up holding most clients while the others (and their database
+ * connections) wait idle; a handler blocked on PostgreSQL then stalls every
+ * client of its thread. MHD_add_connection() instead spreads connections over
+ * the pool by socket number, which with the lowest free descriptor handed out
+ * by accept() keeps the threads' shares even. */
+
+static int listen_fd = -1;
+static int accept_stop[2] = {-1, -1};
+static pthread_t acceptor;
+
+static void *acceptor_main(void *arg)
+{
+	(void)arg;
+	struct pollfd pf[2] = {{listen_fd, POLLIN, 0}, {accept_stop[0], POLLIN, 0}};
+	for (;;) {
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERROR, "http", "poll on the listening socket failed");
+			return NULL;
+		}
+		if (pf[1].revents)
+			return NULL;
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		int fd = accept4(listen_fd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				struct timespec ts = {0, 50 * 1000 * 1000};
+				nanosleep(&ts, NULL); /* out of descriptors: let some close */
+			}
+			continue;
+		}
+		/* MHD owns fd from here on, and closes it if it refuses it (limits) */
+		(void)MHD_add_connection(daemon_handle, fd, (const struct sockaddr *)&sa, len);
+	}
+}
+
+static int open_listener(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, 1024) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int http_start(void)
 {
 	struct sockaddr_in addr;
@@ -573,21 +635,31 @@ int http_start(void)
 		return -1;
 	}
 	process_tag = randombytes_random();
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	/* the logger must be the first option, or MHD prints early messages itself */
-	daemon_handle = MHD_start_daemon(
-	    flags, cfg.listen_port, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-	    &mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg.conn_limit + CONN_SLACK), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)cfg.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	    (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL, MHD_OPTION_END);
-	if (!daemon_handle) {
+	if ((listen_fd = open_listener(&addr)) < 0) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);
+		return -1;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+	/* the logger must be the first option, or MHD prints early messages itself */
+	daemon_handle = MHD_start_daemon(
+	    flags, 0, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, NULL,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(cfg.conn_limit + CONN_SLACK), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
+	    &on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL,
+	    MHD_OPTION_END);
+	if (!daemon_handle || pipe2(accept_stop, O_CLOEXEC) < 0 ||
+	    pthread_create(&acceptor, NULL, acceptor_main, NULL) != 0) {
+		log_msgf(LOG_ERROR, "cannot start the HTTP server on %s:%u", cfg.listen_host,
+			 cfg.listen_port);
+		if (daemon_handle)
+			MHD_stop_daemon(daemon_handle);
+		daemon_handle = NULL;
+		close(listen_fd);
+		listen_fd = -1;
 		return -1;
 	}
 	atomic_store(&keeper_stop, false);
@@ -601,12 +673,16 @@ void http_stop(void)
 {
 	if (!daemon_handle)
 		return;
-	/* stop accepting, let requests already in handlers finish (10 s at most) */
-	/* the quiesced listening socket is ours to close: closed, new connections are refused
-	 * at once (a load balancer moves on) instead of waiting in the backlog unserved */
-	MHD_socket ls = MHD_quiesce_daemon(daemon_handle);
-	if (ls != MHD_INVALID_SOCKET)
-		close(ls);
+	/* stop accepting, let requests already in handlers finish (10 s at most); the
+	 * listening socket is closed at once, so new connections are refused (a load
+	 * balancer moves on) instead of waiting in the backlog unserved */
+	if (write(accept_stop[1], "x", 1) != 1)
+		log_msg(LOG_WARN, "http", "cannot wake the accepting thread");
+	pthread_join(acceptor, NULL);
+	close(listen_fd);
+	close(accept_stop[0]);
+	close(accept_stop[1]);
+	listen_fd = accept_stop[0] = accept_stop[1] = -1;
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
