@@ -7,38 +7,53 @@
 
 #include "fieldd/db.h"
 
+#include <stdint.h>
+#include <time.h>
+
 struct arena;
 struct dsp_person;
 
 /*
- * Active engineers and leads with their busy intervals overlapping
- * [to_timestamp(FROM), to_timestamp(TO)) (FROM, TO: parameter references such
- * as "$1"), among those for which WHO (an SQL condition on users u) holds;
- * load is how many intervals there are. One row per person, in the order of
- * the statement that uses it (add " ORDER BY u.id"). The intervals come as two
- * arrays of epoch seconds, starts and ends, in no particular order. They are
- * read from visit_people_person_starts_idx alone: a booking lasts at most 10
- * hours (visit_people_window_max), so one that ends after FROM starts after
- * FROM - 10 hours.
+ * Active engineers and leads among those for which WHO (an SQL condition on
+ * users u) holds, with their schedule version (migration 0006): one row per
+ * person, in the order of the statement that uses it (add " ORDER BY u.id").
+ * Their busy intervals come from pg_dispatch_people_rows(), which reads only
+ * those whose version changed since fieldd last read them.
  */
-#define PG_DISPATCH_PEOPLE(FROM, TO, WHO)                                                          \
+#define PG_DISPATCH_PEOPLE(WHO)                                                                    \
 	"SELECT u.id, u.role, coalesce(u.team_id, 0) AS team_id,"                                  \
 	" coalesce(tm.lead_id, 0) AS team_lead, array_to_string(u.skills, ',') AS skills,"         \
 	" coalesce(extract(epoch FROM u.work_start)::int / 60, -1) AS work_start,"                 \
 	" coalesce(extract(epoch FROM u.work_end)::int / 60, -1) AS work_end,"                     \
 	" coalesce(array_to_string(u.work_days, ','), '') AS work_days,"                           \
-	" b.load, b.busy_s, b.busy_e"                                                              \
+	" coalesce(sv.version, -1) AS sched_version"                                               \
 	" FROM users u LEFT JOIN teams tm ON tm.id = u.team_id"                                    \
-	" CROSS JOIN LATERAL (SELECT count(*) AS load, array_agg(p.starts_epoch) AS busy_s,"       \
-	"   array_agg(p.ends_epoch) AS busy_e"                                                     \
-	"   FROM visit_people p WHERE p.person_id = u.id AND p.active"                             \
-	"   AND p.starts < to_timestamp(" TO "::bigint) AND p.ends > to_timestamp(" FROM           \
-	"::bigint)"                                                                                \
-	"   AND p.starts > to_timestamp(" FROM "::bigint) - interval '10 hours') b"                \
+	" LEFT JOIN schedule_versions sv ON sv.person_id = u.id"                                   \
 	" WHERE u.active AND u.role IN ('engineer', 'lead') AND (" WHO ")"
 
-/* The people of rows made by PG_DISPATCH_PEOPLE (rows whose id is NULL are skipped);
- * returns how many. Arena-owned. */
-int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct dsp_person **out);
+/*
+ * The people of rows made by PG_DISPATCH_PEOPLE (rows whose id is NULL are
+ * skipped), each with their active bookings overlapping [from, to) as busy
+ * intervals (sorted by start) and load = how many. Arena-owned. Returns how
+ * many people, or DB_SOFT/DB_HARD when reading changed schedules failed.
+ */
+int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows *rows, time_t from,
+			    time_t to, struct dsp_person **out);
+
+/*
+ * The schedule cache (schedule_cache.c): fills people[i].busy, nbusy and load
+ * for [from, to) from memory where versions[i] (>= 0) matches the version
+ * fieldd holds, and reads the rest from PostgreSQL in one statement, keeping
+ * what it read. A booking counts when it is active, starts before to, ends
+ * after from (and so starts after from - 10 hours: visit_people_window_max).
+ */
+int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
+		  const int64_t *versions, int n, time_t from, time_t to);
+
+/* A decimal integer at p (NULL reads as 0); the character after it in *end. */
+int64_t pg_dec(const char *p, const char **end);
+
+/* Forgets everything the schedule cache holds (tests, and a database seen anew). */
+void schedule_cache_clear(void);
 
 #endif

@@ -34,8 +34,9 @@ DB_STMT(q_intake_device, "SELECT d.kind, d.customer_id FROM devices d WHERE d.id
  * The rest intake reads, in one round trip, after the lock: whether the fault
  * code exists, the customer, earlier tickets with the same fault within the
  * window, who last worked on the device, the transaction's now(), and the leads
- * and the engineers skilled in the device's kind ($7; the proposal passes over
- * anyone else) with their busy time (PG_DISPATCH_PEOPLE). One row per person,
+ * and the engineers skilled in the device's kind ($5; the proposal passes over
+ * anyone else) with their schedule versions (PG_DISPATCH_PEOPLE; their busy
+ * time comes from the schedule cache). One row per person,
  * the intake facts repeated on each; one row with a NULL person when there is
  * nobody.
  */
@@ -55,7 +56,7 @@ DB_STMT(q_intake_facts,
 	"   (extract(epoch FROM now()) * 1000000)::bigint AS now_us"
 	"   FROM (SELECT 1) one LEFT JOIN customers c ON c.id = $2::bigint)"
 	" SELECT f.*, p.* FROM f LEFT JOIN (" PG_DISPATCH_PEOPLE(
-	    "$5", "$6", "u.role = 'lead' OR $7 = ANY (u.skills)") ") p ON true ORDER BY p.id");
+	    "u.role = 'lead' OR $5 = ANY (u.skills)") ") p ON true ORDER BY p.id");
 
 int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t customer_id,
 		    const char *fault, int window_days, time_t from, time_t to,
@@ -72,8 +73,7 @@ int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t c
 	}
 	rc = db_exec(db, a, &q_intake_facts, &rows,
 		     DB_ARGS(num(a, device_id), num(a, customer_id), fault,
-			     arena_printf(a, "%d", window_days), num(a, (int64_t)from),
-			     num(a, (int64_t)to), out->kind));
+			     arena_printf(a, "%d", window_days), out->kind));
 	if (rc <= 0)
 		return rc < 0 ? rc : DB_HARD;
 	out->fault_known = db_bool(&rows, 0, "fault_known");
@@ -82,7 +82,10 @@ int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t c
 	out->prior_same_faults = (int)db_int(&rows, 0, "prior");
 	out->last_engineer_id = db_int(&rows, 0, "last_engineer");
 	out->now_us = db_int(&rows, 0, "now_us");
-	out->npeople = pg_dispatch_people_rows(a, &rows, &out->people);
+	int n = pg_dispatch_people_rows(db, a, &rows, from, to, &out->people);
+	if (n < 0)
+		return n;
+	out->npeople = n;
 	return 1;
 }
 

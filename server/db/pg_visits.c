@@ -25,10 +25,14 @@ static const char *epoch(struct arena *a, time_t t)
 }
 
 /* A decimal integer at p (PostgreSQL's int8 output); the character after it in *end.
- * Thousands of these per intake: strtoll's locale handling cost more than the rest. */
-static int64_t dec(const char *p, const char **end)
+ * Thousands of these per proposal: strtoll's locale handling cost more than the rest. */
+int64_t pg_dec(const char *p, const char **end)
 {
-	bool neg = *p == '-';
+	bool neg = p && *p == '-';
+	if (!p) {
+		*end = "";
+		return 0;
+	}
 	if (neg)
 		p++;
 	int64_t v = 0;
@@ -38,48 +42,33 @@ static int64_t dec(const char *p, const char **end)
 	return neg ? -v : v;
 }
 
-/* Parses n epoch seconds from an int8[] in text form ("{1,2,3}") into dst[i].start or .end. */
-static void busy_array(const char *arr, struct dsp_busy *dst, int n, bool end)
-{
-	const char *p = arr && *arr == '{' ? arr + 1 : arr;
-	for (int i = 0; i < n && p && *p && *p != '}'; i++) {
-		const char *next;
-		time_t t = (time_t)dec(p, &next);
-		if (end)
-			dst[i].end = t;
-		else
-			dst[i].start = t;
-		p = *next == ',' ? next + 1 : next;
-	}
-}
-
-int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct dsp_person **out)
+int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows *rows, time_t from,
+			    time_t to, struct dsp_person **out)
 {
 	struct dsp_person *p = arena_alloc(a, sizeof *p * (size_t)(rows->n ? rows->n : 1));
+	int64_t *versions = arena_alloc(a, sizeof *versions * (size_t)(rows->n ? rows->n : 1));
 	int n = 0;
-	if (!rows->n) {
-		*out = p;
+	*out = p;
+	if (!rows->n)
 		return 0;
-	}
 	const int c_id = db_col(rows, "id"), c_role = db_col(rows, "role"),
 		  c_team = db_col(rows, "team_id"), c_lead = db_col(rows, "team_lead"),
-		  c_load = db_col(rows, "load"), c_ws = db_col(rows, "work_start"),
-		  c_we = db_col(rows, "work_end"), c_days = db_col(rows, "work_days"),
-		  c_skills = db_col(rows, "skills"), c_bs = db_col(rows, "busy_s"),
-		  c_be = db_col(rows, "busy_e");
+		  c_ws = db_col(rows, "work_start"), c_we = db_col(rows, "work_end"),
+		  c_days = db_col(rows, "work_days"), c_skills = db_col(rows, "skills"),
+		  c_ver = db_col(rows, "sched_version");
 	for (int i = 0; i < rows->n; i++) {
 		const char *id = db_cell(rows, i, c_id), *end;
 		if (!id)
 			continue; /* nobody at all (an outer join's empty side) */
-		struct dsp_person *q = &p[n++];
+		struct dsp_person *q = &p[n];
 		memset(q, 0, sizeof *q);
-		q->id = dec(id, &end);
+		q->id = pg_dec(id, &end);
+		versions[n++] = pg_dec(db_cell(rows, i, c_ver), &end);
 		q->is_lead = strcmp(db_cell(rows, i, c_role), "lead") == 0;
-		q->team_id = dec(db_cell(rows, i, c_team), &end);
-		q->team_lead = dec(db_cell(rows, i, c_lead), &end);
-		q->load = (int)dec(db_cell(rows, i, c_load), &end);
-		int ws = (int)dec(db_cell(rows, i, c_ws), &end),
-		    we = (int)dec(db_cell(rows, i, c_we), &end);
+		q->team_id = pg_dec(db_cell(rows, i, c_team), &end);
+		q->team_lead = pg_dec(db_cell(rows, i, c_lead), &end);
+		int ws = (int)pg_dec(db_cell(rows, i, c_ws), &end),
+		    we = (int)pg_dec(db_cell(rows, i, c_we), &end);
 		q->work_start_min = ws >= 0 ? ws : DSP_DEFAULT_START_MIN;
 		q->work_end_min = we >= 0 ? we : DSP_DEFAULT_END_MIN;
 		const char *days = db_cell(rows, i, c_days);
@@ -95,32 +84,27 @@ int pg_dispatch_people_rows(struct arena *a, const struct db_rows *rows, struct 
 			q->skills |= dsp_kind_bit(arena_strndup(a, sk, len));
 			sk += len + (c ? 1 : 0);
 		}
-		if (q->load > 0) {
-			struct dsp_busy *b = arena_alloc(a, sizeof *b * (size_t)q->load);
-			memset(b, 0, sizeof *b * (size_t)q->load);
-			busy_array(db_cell(rows, i, c_bs), b, q->load, false);
-			busy_array(db_cell(rows, i, c_be), b, q->load, true);
-			q->busy = b;
-			q->nbusy = q->load;
-		}
 	}
-	*out = p;
-	return n;
+	int rc = schedule_busy(db, a, p, versions, n, from, to);
+	return rc < 0 ? rc : n;
 }
 
 /* The field staff with their busy intervals in [from, to): one row per person,
  * by id; load = how many intervals (pg_dispatch.h's PG_DISPATCH_PEOPLE). */
-DB_STMT(q_dispatch_people, PG_DISPATCH_PEOPLE("$1", "$2", "true") " ORDER BY u.id");
+DB_STMT(q_dispatch_people, PG_DISPATCH_PEOPLE("true") " ORDER BY u.id");
 
 int pg_dispatch_people(struct db *db, struct arena *a, time_t from, time_t to,
 		       struct dsp_person **out, int *n)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_dispatch_people, &rows, DB_ARGS(epoch(a, from), epoch(a, to)));
+	int rc = db_exec(db, a, &q_dispatch_people, &rows, 0, NULL);
 	if (rc < 0)
 		return rc;
-	*n = pg_dispatch_people_rows(a, &rows, out);
-	return *n;
+	int k = pg_dispatch_people_rows(db, a, &rows, from, to, out);
+	if (k < 0)
+		return k;
+	*n = k;
+	return k;
 }
 
 DB_STMT(q_last_engineer,

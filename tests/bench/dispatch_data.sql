@@ -45,7 +45,8 @@
 --     (appointment, late, absence and delay notices, escalations to the lead)
 --     and an abbreviated audit trail (ticket created, visit booked, the
 --     visit's last step);
---   * the report facts of migration 0005 (report_rebuild()), when the schema has them.
+--   * the report facts of migration 0005 (report_rebuild()) and the schedule
+--     versions of migration 0006, when the schema has them.
 
 \set ON_ERROR_STOP 1
 \if :{?tickets}
@@ -664,6 +665,12 @@ DO $$
 BEGIN
     IF to_regproc('report_rebuild') IS NOT NULL THEN
         PERFORM report_rebuild();
+    END IF;
+    -- migration 0006: every person's schedule version (the users trigger was off)
+    IF to_regclass('schedule_versions') IS NOT NULL THEN
+        INSERT INTO schedule_versions (person_id, version)
+        SELECT id, nextval('schedule_version_seq') FROM users
+        ON CONFLICT (person_id) DO UPDATE SET version = EXCLUDED.version;
     END IF;
 END
 $$;

@@ -177,6 +177,7 @@ def setUpModule():
     user("e_net2", "engineer", ["network"], t2)
     user("e_srv", "engineer", ["server"], t2)
     user("e_solo", "engineer", ["monitor"])  # no team, so no lead
+    user("e_phone", "engineer", ["phone"])  # only in test_bookings_changed_in_the_database
     CL.psql("UPDATE users SET work_start = '00:00', work_end = '23:59',"
             " work_days = '{1,2,3,4,5,6,7}'", db=DB)
     TOK["dispatcher"] = login("dispatcher", "pw-dispatcher-123456")
@@ -248,6 +249,35 @@ class Proposal(Base):
                       end=iso(day_at(3 + k, 10)))
         n5 = self.ticket("network", fault="NETWORK")
         self.assertEqual(n5["proposal"]["engineer_id"], U["e_net1"])
+
+    def test_bookings_changed_in_the_database_are_seen(self):
+        # fieldd keeps each person's busy time in memory under their schedule version
+        # (migration 0006): a booking changed in psql shows in the very next proposal
+        t1 = self.ticket("phone", fault="HARDWARE")
+        p1 = t1["proposal"]
+        self.assertEqual(p1["engineer_id"], U["e_phone"])
+        self.assert_first_slot(t1, p1["start"])
+        v = self.book(t1["id"]).json()
+        t2 = self.ticket("phone", fault="POWER")
+        self.assertEqual(epoch(t2["proposal"]["start"]), fit(epoch(v["start"]) + HOUR))
+        # cancelled in the database: the first slot is free again
+        self.sql("UPDATE visits SET status = 'cancelled' WHERE id = %d" % v["id"])
+        t3 = self.ticket("phone", fault="POWER")
+        self.assert_first_slot(t3, t3["proposal"]["start"])
+        # booked again by hand, for three hours from the first slot
+        first = first_slot(time.time())
+        self.sql("UPDATE visits SET status = 'proposed', starts_at = to_timestamp(%d),"
+                 " ends_at = to_timestamp(%d) WHERE id = %d" % (first, first + 3 * HOUR, v["id"]))
+        t4 = self.ticket("phone", fault="POWER")
+        self.assertEqual(epoch(t4["proposal"]["start"]), fit(first + 3 * HOUR))
+        # and emptied wholesale (TRUNCATE fires no row triggers)
+        self.sql("BEGIN; CREATE TEMP TABLE keep ON COMMIT DROP AS SELECT * FROM visit_people;"
+                 " TRUNCATE visit_people; INSERT INTO visit_people (visit_id, person_id, role,"
+                 " during, active) SELECT visit_id, person_id, role, during, active FROM keep"
+                 " WHERE person_id <> %d; COMMIT" % U["e_phone"])
+        t5 = self.ticket("phone", fault="POWER")
+        self.assert_first_slot(t5, t5["proposal"]["start"])
+        self.sql("UPDATE visits SET status = 'cancelled' WHERE id = %d" % v["id"])
 
     def test_requires_lead_brings_the_team_lead(self):
         a = self.ticket("server", customer="vip", fault="HARDWARE")
