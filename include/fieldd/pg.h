@@ -91,7 +91,7 @@ int pg_login_failures_clear(struct db *db, struct arena *a, const char *login);
 
 /* ---- idempotency keys (pg_idem.c) ---- */
 struct idem_row {
-	const char *request_hash, *content_type, *body;
+	const char *request_hash, *content_type, *body, *location; /* location may be NULL */
 	int status;
 };
 /* *got = false when another transaction holds the key right now. */
@@ -100,7 +100,7 @@ int pg_idem_get(struct db *db, struct arena *a, int64_t user_id, const char *key
 		struct idem_row *out);
 int pg_idem_put(struct db *db, struct arena *a, int64_t user_id, const char *key,
 		const char *method, const char *route, const char *request_hash, int status,
-		const char *ctype, const char *body);
+		const char *ctype, const char *body, const char *location);
 
 /* ---- dispatch (pg_dispatch.c, pg_tickets.c, pg_visits.c) ----
  * Reads return JSON documents built by the database (see the *_doc functions

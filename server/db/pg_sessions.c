@@ -99,8 +99,9 @@ int pg_idem_try_lock(struct db *db, struct arena *a, int64_t user_id, const char
 	return rc;
 }
 
-DB_STMT(q_idem_get, "SELECT request_hash, status, content_type, body FROM idempotency_keys"
-		    " WHERE user_id = $1::bigint AND key = $2");
+DB_STMT(q_idem_get,
+	"SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
+	" WHERE user_id = $1::bigint AND key = $2");
 
 int pg_idem_get(struct db *db, struct arena *a, int64_t user_id, const char *key,
 		struct idem_row *out)
@@ -114,23 +115,24 @@ int pg_idem_get(struct db *db, struct arena *a, int64_t user_id, const char *key
 		out->status = (int)db_int(&rows, 0, "status");
 		out->content_type = db_val(&rows, 0, "content_type");
 		out->body = db_val(&rows, 0, "body");
+		out->location = db_val(&rows, 0, "location");
 	}
 	return rc;
 }
 
 DB_STMT(q_idem_put, "INSERT INTO idempotency_keys"
-		    " (user_id, key, method, route, request_hash, status, content_type, body)"
-		    " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7, $8)");
+		    " (user_id, key, method, route, request_hash, status, content_type, body,"
+		    " location) VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7, $8, $9)");
 
 int pg_idem_put(struct db *db, struct arena *a, int64_t user_id, const char *key,
 		const char *method, const char *route, const char *request_hash, int status,
-		const char *ctype, const char *body)
+		const char *ctype, const char *body, const char *location)
 {
 	char uid[24], st[8];
 	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
 	snprintf(st, sizeof st, "%d", status);
 	return db_exec(db, a, &q_idem_put, NULL,
-		       DB_ARGS(uid, key, method, route, request_hash, st, ctype, body));
+		       DB_ARGS(uid, key, method, route, request_hash, st, ctype, body, location));
 }
 
 DB_STMT(q_ping, "SELECT 1 AS one");

@@ -274,8 +274,19 @@ static int idem_check(struct http_req *r, struct db *db, const char *hash)
 	}
 	reply_raw(r, row.status, row.content_type, row.body ? row.body : "",
 		  row.body ? strlen(row.body) : 0);
+	if (row.location)
+		reply_add_header(r, "Location", row.location);
 	reply_add_header(r, "Idempotent-Replayed", "true");
 	return 0;
+}
+
+/* The Location header the handler set, if any. */
+static const char *reply_location(const struct http_req *r)
+{
+	for (const struct http_header *h = r->headers; h; h = h->next)
+		if (!strcasecmp(h->name, "Location"))
+			return h->value;
+	return NULL;
 }
 
 static void run_handler(struct http_req *r)
@@ -341,9 +352,9 @@ static void run_handler(struct http_req *r)
 			return;
 		}
 		if (hash && r->status < 400) {
-			rc =
-			    pg_idem_put(db, r->a, r->user ? r->user->id : 0, r->idem_key, r->method,
-					rt->pattern, hash, r->status, r->ctype, r->rbody);
+			rc = pg_idem_put(db, r->a, r->user ? r->user->id : 0, r->idem_key,
+					 r->method, rt->pattern, hash, r->status, r->ctype,
+					 r->rbody, reply_location(r));
 			/* a twin committed first: go round and replay its answer */
 			if (rc == DB_SOFT || (rc < 0 && db_err_unique(db))) {
 				db_rollback(db);

@@ -612,6 +612,8 @@ class Idempotency(Base):
         first = self.call("POST", "/tickets", body, TOK["dispatcher"], 201, key)
         again = self.call("POST", "/tickets", body, TOK["dispatcher"], 201, key)
         self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
+        self.assertEqual(again.headers.get("Location"), first.headers.get("Location"))
+        self.assertEqual(again.headers.get("Location"), "/api/v1/tickets/%d" % first.json()["id"])
         self.assertEqual(first.json()["id"], again.json()["id"])
         self.assertEqual(first.json()["number"], again.json()["number"])
         self.assertEqual(first.json(), again.json())

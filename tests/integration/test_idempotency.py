@@ -52,6 +52,8 @@ class Idempotency(ProblemAssertions, unittest.TestCase):
             self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
             self.assertTrue(again.headers.get("Content-Type", "").startswith("application/json"))
             self.assertEqual(again.json(), first.json())
+            self.assertEqual(again.headers.get("Location"),
+                             "/api/v1/users/%d" % first.json()["id"])
         self.assertEqual(S.sql("SELECT count(*), max(id) FROM users"), total)
         self.assertEqual(count("replay1"), 1)
         self.assertEqual(S.sql("SELECT status, route FROM idempotency_keys "
