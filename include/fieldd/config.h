@@ -17,6 +17,7 @@ struct config {
 	const char *base_url;	    /* FIELDD_BASE_URL, default http://<listen> */
 	const char *tz;		    /* FIELDD_TZ, default Asia/Seoul */
 	const char *organizer;	    /* FIELDD_ORGANIZER_EMAIL: calendar ORGANIZER address */
+	const char *secret;	    /* FIELDD_SECRET (>= 32 chars) or NULL: feed token key */
 	int log_level;		    /* FIELDD_LOG_LEVEL */
 	int secure_cookies;	    /* base_url is https */
 	/* limits, see docs/architecture.md */

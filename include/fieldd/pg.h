@@ -284,12 +284,18 @@ struct ical_event;
 struct cal_token_row {
 	const char *scope; /* "own" or "team" */
 	const char *created_at;
+	const char *token_hash; /* SHA-256 of the token, hex */
+	const char *nonce;	/* NULL for a token issued before migration 0008 */
 };
 /* The user's feed tokens (their hashes stay in the database). */
 int pg_calendar_tokens(struct db *db, struct arena *a, int64_t user, struct cal_token_row **out);
 /* Stores a new token's hash unless the user has one for scope: 1 row issued, 0 not. */
 int pg_calendar_issue(struct db *db, struct arena *a, int64_t user, const char *scope,
-		      const char *token_hash, const char **created_at);
+		      const char *token_hash, const char *nonce, const char **created_at);
+/* The server key called name (32 bytes): the stored one, or fresh, stored now when there
+ * is none (*stored_now = true then; it is not committed yet). */
+int pg_server_key(struct db *db, struct arena *a, const char *name, const unsigned char fresh[32],
+		  unsigned char out[32], bool *stored_now);
 /* Forgets every feed token of the user: their URLs answer 404 from the next request on. */
 int pg_calendar_revoke(struct db *db, struct arena *a, int64_t user);
 /* The feed a token opens, with its validator; 0 rows for an unknown or revoked token. */

@@ -15,6 +15,8 @@ int util_init(void);
 
 /* 32 random bytes as base64url without padding (43 chars). Arena-owned. */
 char *util_new_token(struct arena *a);
+/* p[0..n) as base64url without padding, arena-owned. */
+char *util_base64url(struct arena *a, const unsigned char *p, size_t n);
 /* SHA-256 of s as lowercase hex (64 chars). Arena-owned. */
 char *util_sha256_hex(struct arena *a, const void *p, size_t n);
 /* Random RFC 4122 version 4 UUID string. Arena-owned. */

@@ -119,6 +119,14 @@ int config_load(char *err, size_t errlen)
 		return -1;
 	}
 
+	/* key material for calendar feed tokens; never printed, not even when refused */
+	v = getenv("FIELDD_SECRET");
+	cfg.secret = v && *v ? v : NULL;
+	if (cfg.secret && strlen(cfg.secret) < 32) {
+		snprintf(err, errlen, "invalid FIELDD_SECRET: expected at least 32 characters");
+		return -1;
+	}
+
 	v = getenv("FIELDD_LOG_LEVEL");
 	cfg.log_level = LOG_INFO;
 	if (v && *v) {

@@ -23,14 +23,19 @@ int util_init(void)
 	return 0;
 }
 
+char *util_base64url(struct arena *a, const unsigned char *p, size_t n)
+{
+	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = arena_alloc(a, len);
+	sodium_bin2base64(out, len, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
 char *util_new_token(struct arena *a)
 {
 	unsigned char raw[32];
 	randombytes_buf(raw, sizeof raw);
-	size_t len =
-	    sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *out = arena_alloc(a, len);
-	sodium_bin2base64(out, len, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = util_base64url(a, raw, sizeof raw);
 	sodium_memzero(raw, sizeof raw);
 	return out;
 }

@@ -9,6 +9,7 @@
 #include "fieldd/ical.h"
 #include "fieldd/pg.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ static const char *num(struct arena *a, int64_t v)
 
 /* ---- tokens ---- */
 
-DB_STMT(q_cal_tokens, "SELECT k.scope, k.created_at FROM calendar_tokens k"
+DB_STMT(q_cal_tokens, "SELECT k.scope, k.created_at, k.token_hash, k.nonce FROM calendar_tokens k"
 		      " WHERE k.user_id = $1::bigint ORDER BY k.scope");
 
 int pg_calendar_tokens(struct db *db, struct arena *a, int64_t user, struct cal_token_row **out)
@@ -32,23 +33,52 @@ int pg_calendar_tokens(struct db *db, struct arena *a, int64_t user, struct cal_
 	for (int i = 0; i < rows.n; i++) {
 		t[i].scope = db_val(&rows, i, "scope");
 		t[i].created_at = db_time(a, &rows, i, "created_at");
+		t[i].token_hash = db_val(&rows, i, "token_hash");
+		t[i].nonce = db_val(&rows, i, "nonce");
 	}
 	*out = t;
 	return rows.n;
 }
 
-DB_STMT(q_cal_issue, "INSERT INTO calendar_tokens (token_hash, user_id, scope)"
-		     " VALUES ($1, $2::bigint, $3) ON CONFLICT (user_id, scope) DO NOTHING"
+DB_STMT(q_cal_issue, "INSERT INTO calendar_tokens (token_hash, user_id, scope, nonce)"
+		     " VALUES ($1, $2::bigint, $3, $4) ON CONFLICT (user_id, scope) DO NOTHING"
 		     " RETURNING created_at");
 
 int pg_calendar_issue(struct db *db, struct arena *a, int64_t user, const char *scope,
-		      const char *token_hash, const char **created_at)
+		      const char *token_hash, const char *nonce, const char **created_at)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_cal_issue, &rows, DB_ARGS(token_hash, num(a, user), scope));
+	int rc =
+	    db_exec(db, a, &q_cal_issue, &rows, DB_ARGS(token_hash, num(a, user), scope, nonce));
 	if (rc > 0)
 		*created_at = db_time(a, &rows, 0, "created_at");
 	return rc;
+}
+
+/* The stored key, or the fresh one inserted now (the INSERT's row; the SELECT's snapshot
+ * does not see it). */
+DB_STMT(q_server_key,
+	"WITH ins AS (INSERT INTO server_keys (name, key) VALUES ($1, decode($2, 'hex'))"
+	"   ON CONFLICT (name) DO NOTHING RETURNING key)"
+	" SELECT encode(key, 'hex') AS key, true AS stored_now FROM ins"
+	" UNION ALL SELECT encode(key, 'hex'), false FROM server_keys WHERE name = $1");
+
+int pg_server_key(struct db *db, struct arena *a, const char *name, const unsigned char fresh[32],
+		  unsigned char out[32], bool *stored_now)
+{
+	char hex[65];
+	sodium_bin2hex(hex, sizeof hex, fresh, 32);
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_server_key, &rows, DB_ARGS(name, hex));
+	sodium_memzero(hex, sizeof hex);
+	if (rc <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	const char *k = db_val(&rows, 0, "key");
+	size_t len = 0;
+	if (!k || sodium_hex2bin(out, 32, k, strlen(k), NULL, &len, NULL) != 0 || len != 32)
+		return DB_HARD;
+	*stored_now = db_bool(&rows, 0, "stored_now");
+	return 1;
 }
 
 DB_STMT(q_cal_revoke, "DELETE FROM calendar_tokens WHERE user_id = $1::bigint");

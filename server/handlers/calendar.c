@@ -6,11 +6,12 @@
  * GET  /cal/{token}.ics             a feed: the token is the credential
  * GET  /t/{tracking}/appointment.ics  the customer's invitation for the ticket's latest visit
  *
- * Tokens are 256-bit random strings kept only as SHA-256 hashes, so a URL
- * can be shown only when it is issued: GET issues the missing ones and shows
- * those; afterwards it answers with nulls and the issue time, and rotate is
- * how to get a URL again (the old one stops working at once). Both routes
- * skip idempotency replay: a stored reply would hold the token in clear.
+ * A token is an HMAC-SHA-256, under the server key, of its owner, its scope
+ * and a random nonce (migration 0008); the database keeps the nonce and the
+ * token's SHA-256, never the token. GET issues the missing tokens and shows
+ * every URL it can derive again; rotate replaces them (the old ones stop
+ * working at once). Both routes skip idempotency replay: a stored reply would
+ * hold the token in clear.
  *
  * The feed route reads the feed's validator first (one indexed row) and
  * builds the feed only when the process's cache holds no body for it; a
@@ -24,6 +25,8 @@
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,26 +68,97 @@ static const char *webcal(struct arena *a, const char *url)
 /* ---- issuing ---- */
 
 struct issued {
-	const char *url[2]; /* own, team; NULL when not shown */
+	const char *url[2]; /* own, team; NULL when it cannot be shown */
 	const char *issued_at;
 	bool any;
 };
 
 static const char *const scopes[2] = {"own", "team"};
 
-static int issue(struct http_req *r, struct db *db, int scope, struct issued *out)
+/*
+ * The key tokens are derived under: the SHA-256 of FIELDD_SECRET, else the
+ * database's "calendar" key (made on first use). Kept for the life of the
+ * process once read from a committed row.
+ */
+static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char key_cached[32];
+static bool key_known;
+
+static int feed_key(struct http_req *r, struct db *db, unsigned char key[32])
 {
-	const char *token = util_new_token(r->a);
+	pthread_mutex_lock(&key_mu);
+	bool known = key_known;
+	if (known)
+		memcpy(key, key_cached, 32);
+	pthread_mutex_unlock(&key_mu);
+	if (known)
+		return 1;
+	if (cfg.secret) {
+		crypto_hash_sha256(key, (const unsigned char *)cfg.secret, strlen(cfg.secret));
+	} else {
+		unsigned char fresh[32];
+		bool stored_now = false;
+		randombytes_buf(fresh, sizeof fresh);
+		int rc = pg_server_key(db, r->a, "calendar", fresh, key, &stored_now);
+		sodium_memzero(fresh, sizeof fresh);
+		if (rc < 0)
+			return rc;
+		if (stored_now)
+			return 1; /* not committed yet: read it again next time */
+	}
+	pthread_mutex_lock(&key_mu);
+	memcpy(key_cached, key, 32);
+	key_known = true;
+	pthread_mutex_unlock(&key_mu);
+	return 1;
+}
+
+/* The token for (user, scope, nonce) under key: base64url, 43 characters. */
+static const char *derive(struct arena *a, const unsigned char key[32], int64_t user,
+			  const char *scope, const char *nonce)
+{
+	const char *msg =
+	    arena_printf(a, "fieldd-feed-v1\n%lld\n%s\n%s", (long long)user, scope, nonce);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg), key);
+	const char *out = util_base64url(a, mac, sizeof mac);
+	sodium_memzero(mac, sizeof mac);
+	return out;
+}
+
+static const char *feed_url(struct arena *a, const char *token)
+{
+	return arena_printf(a, "%s/cal/%s.ics", cfg.base_url, token);
+}
+
+static int issue(struct http_req *r, struct db *db, const unsigned char key[32], int scope,
+		 struct issued *out)
+{
+	const char *nonce = util_new_token(r->a);
+	const char *token = derive(r->a, key, r->user->id, scopes[scope], nonce);
 	const char *created;
 	int rc = pg_calendar_issue(db, r->a, r->user->id, scopes[scope],
-				   util_sha256_hex(r->a, token, strlen(token)), &created);
+				   util_sha256_hex(r->a, token, strlen(token)), nonce, &created);
 	if (rc <= 0)
 		return rc; /* 0: a twin request issued it first */
-	out->url[scope] = arena_printf(r->a, "%s/cal/%s.ics", cfg.base_url, token);
+	out->url[scope] = feed_url(r->a, token);
 	if (scope == 0 || !out->issued_at)
 		out->issued_at = created;
 	out->any = true;
 	return rc;
+}
+
+/* The URL of a stored token when it can be derived again: it has a nonce, and the key
+ * it was issued under is the key now. */
+static const char *shown_again(struct http_req *r, const unsigned char key[32],
+			       const struct cal_token_row *t)
+{
+	if (!t->nonce || !t->token_hash)
+		return NULL;
+	const char *token = derive(r->a, key, r->user->id, t->scope, t->nonce);
+	if (strcmp(util_sha256_hex(r->a, token, strlen(token)), t->token_hash) != 0)
+		return NULL;
+	return feed_url(r->a, token);
 }
 
 static void reply_urls(struct http_req *r, const struct issued *s)
@@ -105,40 +179,51 @@ static void reply_urls(struct http_req *r, const struct issued *s)
 
 int h_me_calendar(struct http_req *r, struct db *db)
 {
+	unsigned char key[32];
+	int rc = feed_key(r, db, key);
+	if (rc < 0)
+		return rc;
 	struct cal_token_row *have;
 	int n = pg_calendar_tokens(db, r->a, r->user->id, &have);
 	if (n < 0)
 		return n;
 	struct issued s = {0};
 	int wanted = r->user->role_bit == ROLE_LEAD ? 2 : 1;
-	for (int k = 0; k < wanted; k++) {
-		const char *at = NULL;
+	for (int k = 0; k < wanted && rc >= 0; k++) {
+		const struct cal_token_row *t = NULL;
 		for (int i = 0; i < n; i++)
 			if (!strcmp(have[i].scope, scopes[k]))
-				at = have[i].created_at;
-		if (at) {
+				t = &have[i];
+		if (t) {
+			s.url[k] = shown_again(r, key, t);
 			if (k == 0 || !s.issued_at)
-				s.issued_at = at;
+				s.issued_at = t->created_at;
 			continue;
 		}
-		int rc = issue(r, db, k, &s);
-		if (rc < 0)
-			return rc;
+		if ((rc = issue(r, db, key, k, &s)) == 0)
+			rc = DB_SOFT; /* a twin request issued it first: run again and show it */
 	}
+	sodium_memzero(key, sizeof key);
+	if (rc < 0)
+		return rc;
 	reply_urls(r, &s);
 	return 0;
 }
 
 int h_me_calendar_rotate(struct http_req *r, struct db *db)
 {
-	int rc = pg_calendar_revoke(db, r->a, r->user->id);
-	if (rc < 0)
-		return rc;
+	unsigned char key[32];
+	int rc = feed_key(r, db, key);
+	if (rc >= 0)
+		rc = pg_calendar_revoke(db, r->a, r->user->id);
 	struct issued s = {0};
 	int wanted = r->user->role_bit == ROLE_LEAD ? 2 : 1;
-	for (int k = 0; k < wanted; k++)
-		if ((rc = issue(r, db, k, &s)) <= 0)
-			return rc < 0 ? rc : DB_SOFT; /* a concurrent rotate: run again */
+	for (int k = 0; k < wanted && rc >= 0; k++)
+		if ((rc = issue(r, db, key, k, &s)) == 0)
+			rc = DB_SOFT; /* a concurrent rotate: run again */
+	sodium_memzero(key, sizeof key);
+	if (rc < 0)
+		return rc;
 	reply_urls(r, &s);
 	return 0;
 }

@@ -48,7 +48,7 @@ class Org:
 
     def __init__(self, env=None):
         self.stack = support.Stack(env=env)
-        self.urls = {}  # who -> GET /me/calendar reply that issued the URLs (shown once)
+        self.urls = {}  # who -> GET /me/calendar reply that issued the URLs
         self._slot = 0
         self._serial = 0
         try:
@@ -159,7 +159,7 @@ class Org:
 
     # -- feeds --
     def feed_urls(self, who):
-        """The reply of the GET /me/calendar that issued who's URLs (they are shown once)."""
+        """The reply of the GET /me/calendar that issued who's URLs."""
         if who not in self.urls:
             r = self.ok("GET", "/me/calendar", who=who)
             if not r.get("issued_now"):

@@ -21,6 +21,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import icaltest  # noqa: E402
+from icaltest import harness  # noqa: E402
 from icaltest import API, LONG_SYMPTOM, SEOUL, by_uid, epoch, icaljs, lines, pyical, unfold  # noqa: E402
 
 ORG = None
@@ -63,17 +64,18 @@ def tearDownModule():
 class Feed(unittest.TestCase):
     maxDiff = None
 
-    def test_urls_are_shown_once_to_field_people(self):
+    def test_urls_are_issued_and_shown_again_to_field_people(self):
         first = ORG.feed_urls("eng_a")
         self.assertTrue(first["issued_now"])
         self.assertRegex(first["feed_url"], r"^%s/cal/[A-Za-z0-9_-]{43}\.ics$"
                          % re.escape(ORG.server.base_url))
         self.assertEqual(first["webcal_url"], "webcal" + first["feed_url"][4:])
         self.assertNotIn("team_feed_url", first)  # engineers have no team feed
+        # a second device gets the same URL: the first subscription keeps working
         again = ORG.ok("GET", "/me/calendar", who="eng_a")
-        self.assertEqual(again, {"feed_url": None, "webcal_url": None,
-                                 "issued_at": first["issued_at"], "issued_now": False})
+        self.assertEqual(again, dict(first, issued_now=False))
         lead = ORG.feed_urls("lead1")
+        self.assertEqual(ORG.ok("GET", "/me/calendar", who="lead1"), dict(lead, issued_now=False))
         self.assertRegex(lead["team_feed_url"], r"/cal/[A-Za-z0-9_-]{43}\.ics$")
         self.assertNotEqual(lead["team_feed_url"], lead["feed_url"])
         self.assertTrue(lead["team_webcal_url"].startswith("webcal://"))
@@ -91,12 +93,26 @@ class Feed(unittest.TestCase):
         ORG.urls["eng_idem"] = r.json()
         self.assertEqual(ORG.sql("SELECT count(*) FROM idempotency_keys WHERE key = 'cal-1'"
                                  " AND user_id = %d" % u["id"]), "0")
+        # a token issued before URLs could be shown again (no nonce) keeps working, and
+        # its URL reads null until its owner rotates
+        u = ORG.stack.create_user(ORG.tok["admin"], "eng_old", "engineer")
+        ORG.tok["eng_old"] = ORG.stack.login("eng_old", icaltest.PASSWORD)
+        old = ORG.ok("GET", "/me/calendar", who="eng_old")
+        ORG.sql("UPDATE calendar_tokens SET nonce = NULL WHERE user_id = %d" % u["id"])
+        self.assertEqual(ORG.ok("GET", "/me/calendar", who="eng_old"),
+                         {"feed_url": None, "webcal_url": None, "issued_at": old["issued_at"],
+                          "issued_now": False})
+        self.assertEqual(ORG.call("GET", old["feed_url"][old["feed_url"].index("/cal/"):],
+                                  who=None).status, 200)
+        ORG.urls["eng_old"] = old
         # only hashes are kept
         token = ORG.feed_path("eng_a")[5:-4]
         self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens WHERE token_hash = '%s'"
                                  % token), "0")
         self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens WHERE token_hash = '%s'"
                                  % hashlib.sha256(token.encode()).hexdigest()), "1")
+        self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens k, server_keys s"
+                                 " WHERE position('%s' IN k::text || s::text) > 0" % token), "0")
 
     def test_headers(self):
         r = ORG.feed("eng_a")
@@ -338,6 +354,47 @@ class Tokens(unittest.TestCase):
         self.assertEqual(r.status, 404, path)
         self.assertTrue(r.headers["Content-Type"].startswith("application/problem+json"))
         self.assertEqual(r.json()["code"], "not_found")
+
+    def test_urls_under_a_server_secret(self):
+        # FIELDD_SECRET keeps the token key out of the database: after a restart with the
+        # same secret the same URL is shown; under another secret a URL issued before
+        # cannot be shown (null), and still works until its owner rotates
+        u = ORG.stack.create_user(ORG.tok["admin"], "eng_sec", "engineer")
+        tok = ORG.stack.login("eng_sec", icaltest.PASSWORD)
+
+        def me_calendar(srv):
+            r = srv.request("GET", API + "/me/calendar", token=tok)
+            self.assertEqual(r.status, 200, r.text)
+            return r.json()
+
+        def feed_status(srv, url):
+            return srv.request("GET", url[url.index("/cal/"):]).status
+
+        secret = {"FIELDD_SECRET": "a-long-enough-secret-for-the-feed-key-0001"}
+        with harness.Server(ORG.stack.url, env=secret) as srv:
+            srv.wait_ready()
+            first = me_calendar(srv)
+            self.assertTrue(first["issued_now"])
+            self.assertEqual(feed_status(srv, first["feed_url"]), 200)
+        with harness.Server(ORG.stack.url, env=secret) as srv:
+            srv.wait_ready()
+            again = me_calendar(srv)["feed_url"]  # another port, the same token
+            self.assertEqual(again[again.index("/cal/"):], first["feed_url"][first["feed_url"].index("/cal/"):])
+        other = {"FIELDD_SECRET": "another-long-enough-secret-for-the-feed-key"}
+        with harness.Server(ORG.stack.url, env=other) as srv:
+            srv.wait_ready()
+            self.assertIsNone(me_calendar(srv)["feed_url"])
+            self.assertEqual(feed_status(srv, first["feed_url"]), 200)
+            r = srv.request("POST", API + "/me/calendar/rotate", token=tok)
+            self.assertEqual(r.status, 200, r.text)
+            self.assertEqual(feed_status(srv, first["feed_url"]), 404)
+            self.assertEqual(me_calendar(srv)["feed_url"], r.json()["feed_url"])
+        # the server without FIELDD_SECRET (the database's key) cannot show it either
+        ORG.tok["eng_sec"] = tok
+        ORG.urls["eng_sec"] = r.json()
+        self.assertIsNone(ORG.ok("GET", "/me/calendar", who="eng_sec")["feed_url"])
+        self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens WHERE user_id = %d"
+                                 % u["id"]), "1")
 
     def test_rotated_url_is_404_at_once(self):
         ORG.feed_urls("eng_c")

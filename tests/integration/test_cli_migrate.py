@@ -128,6 +128,7 @@ class BadArguments(OneLine, unittest.TestCase):
             ({"FIELDD_BASE_URL": "ftp://fieldd.example"}, "FIELDD_BASE_URL"),
             ({"FIELDD_CONN_TIMEOUT": "0"}, "FIELDD_CONN_TIMEOUT"),
             ({"FIELDD_SESSION_HOURS": "100000"}, "FIELDD_SESSION_HOURS"),
+            ({"FIELDD_SECRET": "too-short-to-be-a-key"}, "FIELDD_SECRET"),
             ({"DATABASE_URL": ""}, "DATABASE_URL"),
             ({"FIELDD_TZ": "Mars/Olympus_Mons"}, "Mars/Olympus_Mons"),
         ]
