@@ -33,9 +33,11 @@ int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *
 		db_rollback(db);
 	/* fresh statistics, so the first queries on the demo plan well */
 	if (rc >= 0)
-		rc = db_exec_simple(db, "ANALYZE users, teams, customers, devices, tickets, visits,"
-					" visit_people, precall_attempts, ticket_contacts,"
-					" delay_notices, notifications, audit_events");
+		rc = db_exec_simple(db,
+				    "ANALYZE users, teams, customers, devices, tickets, visits,"
+				    " visit_people, precall_attempts, ticket_contacts,"
+				    " delay_notices, notifications, audit_events, checklist_runs,"
+				    " checklist_answers");
 out:
 	if (!f)
 		snprintf(err, errlen, "this fieldd carries no demo data set");

@@ -10,7 +10,8 @@
 --   6 VIP overrides); 600 devices;
 --   3,000 tickets over the last 90 days with their visits, pre-calls,
 --   callbacks, delay notices, outbox notifications and audit trail;
---   visits today and tomorrow (Asia/Seoul) in every status.
+--   visits today and tomorrow (Asia/Seoul) in every status;
+--   the PC, printer and network checklists of the visits that reached the site.
 --
 -- Deterministic: no random(); everything comes from generate_series indexes
 -- through md5 (pg_temp.dh).  Times are laid on the Seoul calendar (visits on
@@ -1318,6 +1319,83 @@ FROM (
     FROM demo_tk t JOIN demo_days d ON d.dix = t.res_dix - 2 WHERE t.status = 'closed'
 ) a
 ORDER BY a.ticket_id, a.o1, a.o2, a.at;
+
+-- ------------------------------------------------------ checklists (R9) --
+-- Every visit to a device whose kind has a checklist and that reached the
+-- site has a run of the template's current version: completed with the
+-- visit (the completion gate allows nothing else), in progress while the
+-- engineer is on site (about half the items answered).  Required items are
+-- all answered on completed runs, optional ones about half the time; about
+-- one pass/fail answer in eighteen is a fail, with the engineer's note.
+
+CREATE TEMP TABLE demo_run ON COMMIT DROP AS
+SELECT v.id AS visit_id, tp.id AS template_id, v.status,
+       coalesce(v.engineer_id, v.lead_id) AS person,
+       coalesce(v.arrived_at, v.starts_at) AS began,
+       v.completed_at
+FROM visits v
+JOIN tickets t ON t.id = v.ticket_id
+JOIN devices d ON d.id = t.device_id
+JOIN LATERAL (SELECT id FROM checklist_templates ct WHERE ct.kind = d.kind
+              ORDER BY ct.version DESC LIMIT 1) tp ON true
+WHERE v.status IN ('completed', 'on_site');
+
+INSERT INTO checklist_runs (visit_id, template_id, completed_at, completed_by, created_at)
+SELECT visit_id, template_id,
+       CASE WHEN status = 'completed' THEN completed_at - interval '1 minute' END,
+       CASE WHEN status = 'completed' THEN person END,
+       began
+FROM demo_run ORDER BY visit_id;
+
+CREATE TEMP TABLE demo_answer ON COMMIT DROP AS
+SELECT r.id AS run_id, i.key, i.type, i.min, i.max, i.options, dr.person, dr.status,
+       dr.began, dr.completed_at, i.position,
+       (SELECT count(*) FROM checklist_items x WHERE x.template_id = i.template_id) AS nitems,
+       pg_temp.dh('answer/' || r.id || '/' || i.key) AS h
+FROM checklist_runs r
+JOIN demo_run dr ON dr.visit_id = r.visit_id
+JOIN checklist_items i ON i.template_id = r.template_id
+WHERE (i.required OR pg_temp.dh('optional/' || r.id || '/' || i.key) % 2 = 0);
+
+-- on site: the first half of the list so far
+DELETE FROM demo_answer WHERE status = 'on_site' AND position > (nitems + 1) / 2;
+
+INSERT INTO checklist_answers (run_id, key, value, note, answered_by, answered_at)
+SELECT a.run_id, a.key,
+       CASE a.type
+           WHEN 'pass_fail' THEN CASE WHEN a.h % 18 = 0 THEN '"fail"'::jsonb ELSE '"pass"'::jsonb END
+           WHEN 'check' THEN 'true'::jsonb
+           WHEN 'choice' THEN to_jsonb(CASE WHEN a.h % 9 = 0 THEN a.options[2] ELSE a.options[1] END)
+           WHEN 'number' THEN to_jsonb(CASE a.key
+               WHEN 'memory' THEN (ARRAY[8, 16, 16, 32])[1 + a.h % 4]
+               WHEN 'page_count' THEN 1200 + a.h % 88000
+               WHEN 'temperature' THEN 28 + a.h % 25
+               ELSE (coalesce(a.min, 0) + (coalesce(a.max, 100) - coalesce(a.min, 0))
+                     * (8 + a.h % 80) / 100)::integer END)
+           ELSE to_jsonb(CASE a.key
+               WHEN 'av_definitions' THEN to_char((a.began AT TIME ZONE 'Asia/Seoul')::date
+                                                  - (a.h % 4), 'YYYY-MM-DD')
+               WHEN 'firmware' THEN pg_temp.pick(ARRAY['15.2(7)E8', '17.9.4a', 'V200R021C10',
+                                                       '6.4.14'], 'fw/' || a.run_id)
+               ELSE pg_temp.pick(ARRAY['이상 없음', '사용자 요청으로 바탕화면 정리',
+                                       '먼지가 많아 다음 방문 때 내부 청소 권장',
+                                       '보증 기간 만료 예정 안내'], 'remark/' || a.run_id) END)
+       END,
+       CASE WHEN a.type = 'pass_fail' AND a.h % 18 = 0
+            THEN pg_temp.pick(ARRAY['현장 조치 불가, 부품 교체 필요', '재부팅 후에도 증상 반복',
+                                    '사용자에게 안내하고 후속 방문 예약'], 'note/' || a.run_id || a.key) END,
+       a.person,
+       CASE WHEN a.completed_at IS NULL THEN a.began + make_interval(mins => 3 * a.position)
+            ELSE least(a.completed_at - interval '2 minutes',
+                       a.began + make_interval(mins => 3 * a.position)) END
+FROM demo_answer a
+ORDER BY a.run_id, a.position;
+
+INSERT INTO audit_events (ticket_id, visit_id, actor_id, action, at)
+SELECT v.ticket_id, v.id, r.completed_by, 'checklist.completed', r.completed_at
+FROM checklist_runs r JOIN visits v ON v.id = r.visit_id
+WHERE r.completed_at IS NOT NULL
+ORDER BY r.completed_at, r.id;
 
 -- ticket.updated_at: its last change
 UPDATE tickets tk SET updated_at = x.last_at

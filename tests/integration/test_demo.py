@@ -1,0 +1,184 @@
+"""`fieldd demo` (what `make run` loads) into a freshly migrated database: the organisation
+the dispatch issue asks for (3 teams each with a lead, 15 engineers with skills, 300
+customers with about 20 department heads or executives, 600 devices, 3,000 tickets over the
+last 90 days, devices already at two same faults, visits today and tomorrow in every
+status, Korean names and places), the rules the data must keep (no double booking, a
+completed visit to a PC, printer or network device has its completed checklist with every
+required item answered), the printed logins working over HTTP, the report over the demo
+showing every promise, and a second load refusing politely.
+
+Run: FIELDD_BIN=build/fieldd python3 tests/integration/test_demo.py
+"""
+
+import datetime as dt
+import os
+import re
+import sys
+import unittest
+import urllib.parse
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+API = "/api/v1"
+DB = "demo"
+SEOUL = ZoneInfo("Asia/Seoul")
+STATUSES = {"proposed", "confirmed", "en_route", "on_site", "completed", "absent", "cancelled"}
+
+
+def setUpModule():
+    global CL, URL, SRV, OUT, PASSWORD
+    CL = harness.Cluster()
+    URL = CL.create_database(DB)
+    r = harness.run_fieldd(["migrate"], database_url=URL)
+    if r.returncode != 0:
+        raise harness.HarnessError("migrate: %s%s" % (r.stdout, r.stderr))
+    r = harness.run_fieldd(["demo"], database_url=URL, timeout=300)
+    if r.returncode != 0:
+        raise harness.HarnessError("demo: %s%s" % (r.stdout, r.stderr))
+    OUT = r.stdout
+    m = re.search(r"password: (\S+)", OUT)
+    PASSWORD = m.group(1) if m else None
+    SRV = harness.Server(URL).wait_ready()
+
+
+def tearDownModule():
+    try:
+        SRV.stop()
+        SRV.close()
+    finally:
+        CL.destroy()
+
+
+def sql(q):
+    return CL.psql(q, db=DB).strip()
+
+
+def login(name):
+    r = SRV.request("POST", API + "/session", body={"login": name, "password": PASSWORD})
+    if r.status != 201:
+        raise AssertionError("login %s: %d %s" % (name, r.status, r.text))
+    return r.json()["token"]
+
+
+class Organisation(unittest.TestCase):
+    def test_what_was_printed(self):
+        self.assertIn("3 teams, 15 engineers, 300 customers, 600 devices, 3000 tickets", OUT)
+        self.assertIsNotNone(PASSWORD, OUT)
+        self.assertGreaterEqual(len(PASSWORD), 12)
+
+    def test_people_teams_customers_devices(self):
+        self.assertEqual(sql("SELECT count(*) FROM teams t JOIN users u ON u.id = t.lead_id"
+                             " AND u.role = 'lead'"), "3")
+        self.assertEqual(sql("SELECT count(*) FROM users WHERE role = 'engineer'"
+                             " AND team_id IS NOT NULL AND cardinality(skills) > 0"), "15")
+        self.assertEqual(sql("SELECT count(*) FROM customers"), "300")
+        heads = int(sql("SELECT count(*) FROM customers WHERE rank IN ('dept_head', 'executive')"))
+        self.assertTrue(15 <= heads <= 25, heads)
+        self.assertEqual(sql("SELECT count(*) FROM devices"), "600")
+        # Korean names and places
+        self.assertEqual(sql("SELECT count(*) FROM customers WHERE name !~ '^[가-힣]+$'"), "0")
+        self.assertEqual(sql("SELECT count(*) FROM users WHERE role <> 'admin'"
+                             " AND name !~ '[가-힣]'"), "0")
+        self.assertEqual(sql("SELECT count(*) FROM devices WHERE building !~ '[가-힣]'"), "0")
+
+    def test_tickets_and_repeat_faults(self):
+        self.assertEqual(sql("SELECT count(*) FROM tickets"), "3000")
+        self.assertEqual(sql("SELECT count(*) FROM tickets"
+                             " WHERE created_at < now() - interval '91 days'"
+                             " OR created_at > now()"), "0")
+        # devices already at two same faults (the next one escalates, R7), and some at three
+        self.assertGreater(int(sql("SELECT count(*) FROM tickets WHERE repeat_count = 2"
+                                   " AND 'next_repeat_escalates' = ANY (escalations)")), 0)
+        self.assertGreater(int(sql("SELECT count(*) FROM tickets WHERE repeat_count >= 3"
+                                   " AND requires_lead AND 'repeat_fault' = ANY (escalations)")), 0)
+        self.assertGreater(int(sql("SELECT count(*) FROM tickets WHERE vip AND requires_lead")), 0)
+
+    def test_visits_today_and_tomorrow_in_every_status(self):
+        today = dt.datetime.now(SEOUL).date()
+        for day in (today, today + dt.timedelta(days=1)):
+            got = set(sql("SELECT DISTINCT status FROM visits WHERE (starts_at AT TIME ZONE"
+                          " 'Asia/Seoul')::date = '%s'" % day).split("\n"))
+            self.assertEqual(got, STATUSES, day)
+
+    def test_nobody_is_double_booked(self):
+        self.assertEqual(sql("SELECT count(*) FROM visit_people a JOIN visit_people b"
+                             " ON a.person_id = b.person_id AND a.visit_id < b.visit_id"
+                             " WHERE a.active AND b.active AND a.during && b.during"), "0")
+
+    def test_checklists_follow_the_visits(self):
+        # every completed visit to a kind with a checklist has its completed run, with every
+        # required item answered; on-site visits have a run in progress; nothing else has one
+        self.assertEqual(sql(
+            "SELECT count(*) FROM visits v JOIN tickets t ON t.id = v.ticket_id"
+            " JOIN devices d ON d.id = t.device_id"
+            " WHERE v.status = 'completed' AND d.kind IN (SELECT kind FROM checklist_templates)"
+            " AND NOT EXISTS (SELECT 1 FROM checklist_runs r WHERE r.visit_id = v.id"
+            "                 AND r.completed_at IS NOT NULL AND r.completed_at <= v.completed_at)"),
+            "0")
+        self.assertEqual(sql(
+            "SELECT count(*) FROM checklist_runs r JOIN checklist_items i"
+            " ON i.template_id = r.template_id AND i.required"
+            " WHERE r.completed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM checklist_answers a"
+            " WHERE a.run_id = r.id AND a.key = i.key)"), "0")
+        self.assertEqual(sql("SELECT DISTINCT v.status || '/' || (r.completed_at IS NULL)"
+                             " FROM checklist_runs r JOIN visits v ON v.id = r.visit_id"
+                             " ORDER BY 1").split("\n"), ["completed/false", "on_site/true"])
+        self.assertGreater(int(sql("SELECT count(*) FROM checklist_answers"
+                                   " WHERE value = '\"fail\"' AND note IS NOT NULL")), 0)
+
+
+class OverHttp(unittest.TestCase):
+    def test_logins_and_an_engineers_day(self):
+        tok = login("eng01")
+        r = SRV.request("GET", API + "/me", token=tok)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.json()["role"], "engineer")
+        today = dt.datetime.now(SEOUL).date().isoformat()
+        r = SRV.request("GET", API + "/me/visits?from=%sT00:00:00%%2B09:00&to=%sT23:59:59%%2B09:00"
+                        % (today, today), token=tok)
+        self.assertEqual(r.status, 200, r.text)
+        items = r.json()["items"]
+        self.assertEqual(len(items), int(sql(
+            "SELECT count(*) FROM visits v JOIN users u ON u.id IN (v.engineer_id, v.lead_id)"
+            " WHERE u.login = 'eng01' AND (v.starts_at AT TIME ZONE 'Asia/Seoul')::date = '%s'"
+            % today)))
+        self.assertGreater(len(items), 0)
+        for name in ("dispatcher", "lead1", "lead3", "eng15"):
+            self.assertTrue(login(name))
+
+    def test_the_report_over_the_demo(self):
+        tok = login("dispatcher")
+        today = dt.datetime.now(SEOUL).date()
+        q = "?from=%s&to=%s" % (urllib.parse.quote((today - dt.timedelta(days=90)).isoformat()),
+                                urllib.parse.quote(today.isoformat()))
+        r = SRV.request("GET", API + "/reports/service-standards" + q, token=tok, timeout=60)
+        self.assertEqual(r.status, 200, r.text[:600])
+        j = r.json()
+        overall = j["overall"]
+        for metric, x in overall.items():
+            if metric == "satisfaction":
+                self.assertIsNone(x["rate"])  # no surveys yet
+                continue
+            self.assertGreater(x["denominator"], 0, metric)
+            self.assertTrue(0 < x["rate"] <= 1, (metric, x))
+        self.assertEqual(overall["checklist_completion"]["rate"], 1)
+        self.assertEqual(len([t for t in j["teams"] if t["team_id"]]), 3)
+        people = [e for e in j["engineers"] if e["engineer_id"]]
+        self.assertEqual(len(people), 18)  # 15 engineers and 3 leads
+        self.assertGreater(len(j["checklist_failures"]), 0)
+        self.assertGreater(j["checklist_failures"][0]["failures"], 0)
+
+    def test_a_second_load_changes_nothing(self):
+        before = sql("SELECT count(*) FROM tickets") + sql("SELECT count(*) FROM checklist_runs")
+        r = harness.run_fieldd(["demo"], database_url=URL)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("already loaded", r.stdout)
+        self.assertNotIn(PASSWORD, r.stdout)
+        self.assertEqual(sql("SELECT count(*) FROM tickets")
+                         + sql("SELECT count(*) FROM checklist_runs"), before)
+
+
+if __name__ == "__main__":
+    harness.main()
