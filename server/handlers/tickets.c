@@ -327,17 +327,37 @@ static bool ticket_open(const struct ticket_facts *t)
 	       !strcmp(t->status, "in_progress");
 }
 
+/* Answers 200 with the ticket's document (full: with its visits, contacts, timeline and
+ * notifications); 0, or the database status. */
+static int reply_ticket(struct http_req *r, struct db *db, int64_t id, bool full)
+{
+	const char *doc;
+	int rc = pg_ticket_doc(db, r->a, id, full, &doc);
+	if (rc <= 0)
+		return rc < 0 ? rc : DB_HARD;
+	reply_doc(r, 200, doc);
+	return 0;
+}
+
+/* The ticket if the caller may see it and it is still open; otherwise 404 or 409 is
+ * queued and 0 returned. */
+static int load_open_ticket(struct http_req *r, struct db *db, struct ticket_facts *t)
+{
+	int rc = load_ticket(r, db, t);
+	if (rc > 0 && !ticket_open(t)) {
+		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the ticket is %s", t->status));
+		return 0;
+	}
+	return rc;
+}
+
 int h_tickets_get(struct http_req *r, struct db *db)
 {
 	struct ticket_facts t;
 	int rc = load_ticket(r, db, &t);
 	if (rc <= 0)
 		return rc;
-	const char *doc;
-	if ((rc = pg_ticket_doc(db, r->a, t.id, true, &doc)) <= 0)
-		return rc < 0 ? rc : DB_HARD;
-	reply_doc(r, 200, doc);
-	return 0;
+	return reply_ticket(r, db, t.id, true);
 }
 
 /* A window given by the caller: both ends, ordered, on the grid, not too long. */
@@ -540,13 +560,9 @@ int h_tickets_visit_create(struct http_req *r, struct db *db)
 		return 0;
 	b.has_engineer = b.has_engineer && b.engineer;
 	struct ticket_facts t;
-	int rc = load_ticket(r, db, &t);
+	int rc = load_open_ticket(r, db, &t);
 	if (rc <= 0)
 		return rc;
-	if (!ticket_open(&t)) {
-		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the ticket is %s", t.status));
-		return 0;
-	}
 	int64_t open;
 	if ((rc = pg_visit_open_for_ticket(db, r->a, t.id, &open)) < 0)
 		return rc;
@@ -588,13 +604,9 @@ int h_tickets_assign(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct ticket_facts t;
-	int rc = load_ticket(r, db, &t);
+	int rc = load_open_ticket(r, db, &t);
 	if (rc <= 0)
 		return rc;
-	if (!ticket_open(&t)) {
-		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the ticket is %s", t.status));
-		return 0;
-	}
 	if (!visit_id && (rc = pg_visit_open_for_ticket(db, r->a, t.id, &visit_id)) < 0)
 		return rc;
 	const char *before = NULL, *after;
@@ -662,13 +674,9 @@ int h_tickets_delay(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct ticket_facts t;
-	int rc = load_ticket(r, db, &t);
+	int rc = load_open_ticket(r, db, &t);
 	if (rc <= 0)
 		return rc;
-	if (!ticket_open(&t)) {
-		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the ticket is %s", t.status));
-		return 0;
-	}
 	time_t due;
 	util_parse_rfc3339(new_due, &due);
 	if (due <= t.due_at) {
@@ -691,11 +699,7 @@ int h_tickets_delay(struct http_req *r, struct db *db)
 	if ((rc = pg_notify_customer(db, r->a, t.id, 0, NULL, "delay_notice", payload)) < 0 ||
 	    (rc = pg_audit(db, r->a, t.id, 0, r->user->id, "ticket.delayed", NULL, payload)) < 0)
 		return rc;
-	const char *doc;
-	if ((rc = pg_ticket_doc(db, r->a, t.id, false, &doc)) <= 0)
-		return rc < 0 ? rc : DB_HARD;
-	reply_doc(r, 200, doc);
-	return 0;
+	return reply_ticket(r, db, t.id, false);
 }
 
 int h_tickets_cancel(struct http_req *r, struct db *db)
@@ -708,13 +712,9 @@ int h_tickets_cancel(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct ticket_facts t;
-	int rc = load_ticket(r, db, &t);
+	int rc = load_open_ticket(r, db, &t);
 	if (rc <= 0)
 		return rc;
-	if (!ticket_open(&t)) {
-		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the ticket is %s", t.status));
-		return 0;
-	}
 	int64_t open;
 	struct viewer v = staff_viewer(r);
 	struct visit_row vr = {.status = ""};
@@ -735,11 +735,7 @@ int h_tickets_cancel(struct http_req *r, struct db *db)
 	rc = pg_audit(db, r->a, t.id, 0, r->user->id, "ticket.cancelled", NULL,
 		      jspec_dump(r->a, a, NULL));
 	json_object_put(a);
-	const char *doc;
-	if (rc < 0 || (rc = pg_ticket_doc(db, r->a, t.id, false, &doc)) <= 0)
-		return rc < 0 ? rc : DB_HARD;
-	reply_doc(r, 200, doc);
-	return 0;
+	return rc < 0 ? rc : reply_ticket(r, db, t.id, false);
 }
 
 int h_tickets_callback(struct http_req *r, struct db *db)
@@ -765,9 +761,5 @@ int h_tickets_callback(struct http_req *r, struct db *db)
 	if ((rc = pg_audit(db, r->a, t.id, 0, r->user->id, "ticket.callback", NULL,
 			   reached ? "{\"reached\":true}" : "{\"reached\":false}")) < 0)
 		return rc;
-	const char *doc;
-	if ((rc = pg_ticket_doc(db, r->a, t.id, false, &doc)) <= 0)
-		return rc < 0 ? rc : DB_HARD;
-	reply_doc(r, 200, doc);
-	return 0;
+	return reply_ticket(r, db, t.id, false);
 }
