@@ -28,7 +28,8 @@ class Stack:
     Stack(env=None, dbname="fieldd", serve=True)
       .cluster .url .dbname .server .admin_id
       sql(q) -> stripped psql output; login(login, pw) -> token; admin_token() (cached);
-      create_user(token, login, role, password=USER_PASSWORD, **fields) -> user dict
+      create_user(token, login, role, password=USER_PASSWORD, **fields) -> user dict;
+      post(path, body, token) -> the JSON of a 201 (anything else raises)
     """
 
     def __init__(self, env=None, dbname="fieldd", serve=True):
@@ -90,6 +91,13 @@ class Stack:
         if self._admin_token is None:
             self._admin_token = self.login(ADMIN_LOGIN, ADMIN_PASSWORD)
         return self._admin_token
+
+    def post(self, path, body, token):
+        """POST /api/v1<path> expecting 201: the reply's JSON; a set-up step that fails raises."""
+        r = self.request("POST", "/api/v1" + path, body=body, token=token)
+        if r.status != 201:
+            raise harness.HarnessError("POST %s: %d %s" % (path, r.status, r.text))
+        return r.json()
 
     def create_user(self, token, login, role, password=USER_PASSWORD, **fields):
         body = {"login": login, "name": login.title(), "role": role, "password": password}

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import support  # noqa: E402
 
 API = "/api/v1"
 DB = "dispatch_booking"
@@ -129,46 +130,24 @@ TOK = {}   # login -> token
 CUST = {}
 
 
-def login(name, password):
-    r = SRV.request("POST", API + "/session", body={"login": name, "password": password})
-    if r.status != 201:
-        raise harness.HarnessError("login %s: %d %s" % (name, r.status, r.text))
-    return r.json()["token"]
-
-
-def post(path, body, token):
-    r = SRV.request("POST", API + path, body=body, token=token)
-    if r.status != 201:
-        raise harness.HarnessError("%s: %d %s" % (path, r.status, r.text))
-    return r.json()
-
-
 def setUpModule():
-    global CL, URL, SRV
-    CL = harness.Cluster()
-    URL = CL.create_database(DB)
-    r = harness.run_fieldd(["migrate"], database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("migrate: %s%s" % (r.stdout, r.stderr))
-    r = harness.run_fieldd(["user", "add", "--login", "admin", "--role", "admin", "--name", "관리자"],
-                           input="admin-password-1\n", database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("user add: %s%s" % (r.stdout, r.stderr))
-    SRV = harness.Server(URL).wait_ready()
-    admin = TOK["admin"] = login("admin", "admin-password-1")
+    global ST, CL, URL, SRV
+    ST = support.Stack(dbname=DB)
+    CL, URL, SRV = ST.cluster, ST.url, ST.server
+    admin = TOK["admin"] = ST.admin_token()
 
     def user(name, role, skills=(), team=None):
         body = {"login": name, "name": name, "role": role, "password": "pw-%s-123456" % name,
                 "skills": list(skills)}
         if team:
             body["team_id"] = team
-        U[name] = post("/users", body, admin)["id"]
+        U[name] = ST.post("/users", body, admin)["id"]
 
     user("dispatcher", "dispatcher")
     user("lead1", "lead", ["desktop"])
     user("lead2", "lead", ["network"])
-    t1 = post("/teams", {"name": "1팀", "lead_id": U["lead1"]}, admin)["id"]
-    t2 = post("/teams", {"name": "2팀", "lead_id": U["lead2"]}, admin)["id"]
+    t1 = ST.post("/teams", {"name": "1팀", "lead_id": U["lead1"]}, admin)["id"]
+    t2 = ST.post("/teams", {"name": "2팀", "lead_id": U["lead2"]}, admin)["id"]
     # creation order = id order: e_net1 < e_net2 matters for the tie-break
     user("e_desk1", "engineer", ["desktop", "laptop"], t1)
     user("e_desk2", "engineer", ["desktop"], t1)
@@ -180,20 +159,16 @@ def setUpModule():
     user("e_phone", "engineer", ["phone"])  # only in test_bookings_changed_in_the_database
     CL.psql("UPDATE users SET work_start = '00:00', work_end = '23:59',"
             " work_days = '{1,2,3,4,5,6,7}'", db=DB)
-    TOK["dispatcher"] = login("dispatcher", "pw-dispatcher-123456")
-    TOK["e_desk1"] = login("e_desk1", "pw-e_desk1-123456")
+    TOK["dispatcher"] = ST.login("dispatcher", "pw-dispatcher-123456")
+    TOK["e_desk1"] = ST.login("e_desk1", "pw-e_desk1-123456")
     for label, body in {"staff": {"name": "박사원", "rank": "staff", "phone": "010-2222-0001"},
                         "vip": {"name": "정부장", "rank": "dept_head",
                                 "phone": "010-2222-0002"}}.items():
-        CUST[label] = post("/customers", body, TOK["dispatcher"])["id"]
+        CUST[label] = ST.post("/customers", body, TOK["dispatcher"])["id"]
 
 
 def tearDownModule():
-    try:
-        SRV.stop()
-        SRV.close()
-    finally:
-        CL.destroy()
+    ST.close()
 
 
 # ----------------------------------------------------------------- proposal --

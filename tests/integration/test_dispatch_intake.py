@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import support  # noqa: E402
 
 API = "/api/v1"
 DB = "dispatch_intake"
@@ -89,13 +90,6 @@ TOK = {}     # login -> bearer token
 CUST = {}    # label -> customer id
 
 
-def login(login_name, password):
-    r = SRV.request("POST", API + "/session", body={"login": login_name, "password": password})
-    if r.status != 201:
-        raise harness.HarnessError("login %s: %d %s" % (login_name, r.status, r.text))
-    return r.json()["token"]
-
-
 def make_user(admin, login_name, role, **extra):
     body = {"login": login_name, "name": extra.pop("name", login_name), "role": role,
             "password": "pw-%s-123456" % login_name, "phone": "010-0000-%04d" % (len(USERS) + 1)}
@@ -108,18 +102,10 @@ def make_user(admin, login_name, role, **extra):
 
 
 def setUpModule():
-    global CL, URL, SRV
-    CL = harness.Cluster()
-    URL = CL.create_database(DB)
-    r = harness.run_fieldd(["migrate"], database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("migrate: %s%s" % (r.stdout, r.stderr))
-    r = harness.run_fieldd(["user", "add", "--login", "admin", "--role", "admin", "--name", "관리자"],
-                           input="admin-password-1\n", database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("user add: %s%s" % (r.stdout, r.stderr))
-    SRV = harness.Server(URL).wait_ready()
-    admin = TOK["admin"] = login("admin", "admin-password-1")
+    global ST, CL, URL, SRV
+    ST = support.Stack(dbname=DB)
+    CL, URL, SRV = ST.cluster, ST.url, ST.server
+    admin = TOK["admin"] = ST.admin_token()
     make_user(admin, "dispatcher", "dispatcher", name="배차 담당")
     lead = make_user(admin, "lead1", "lead", name="김팀장", skills=["desktop"])
     r = SRV.request("POST", API + "/teams", body={"name": "1팀", "lead_id": lead["id"]}, token=admin)
@@ -130,9 +116,9 @@ def setUpModule():
     # everyone works every day, all day: proposals do not depend on today's weekday
     CL.psql("UPDATE users SET work_start = '00:00', work_end = '23:59',"
             " work_days = '{1,2,3,4,5,6,7}'", db=DB)
-    TOK["dispatcher"] = login("dispatcher", "pw-dispatcher-123456")
-    TOK["eng1"] = login("eng1", "pw-eng1-123456")
-    TOK["lead1"] = login("lead1", "pw-lead1-123456")
+    TOK["dispatcher"] = ST.login("dispatcher", "pw-dispatcher-123456")
+    TOK["eng1"] = ST.login("eng1", "pw-eng1-123456")
+    TOK["lead1"] = ST.login("lead1", "pw-lead1-123456")
     for label, body in {
             "staff": {"name": "박사원", "rank": "staff", "phone": "010-1111-0001"},
             "manager": {"name": "최과장", "rank": "manager", "phone": "010-1111-0002"},
@@ -149,11 +135,7 @@ def setUpModule():
 
 
 def tearDownModule():
-    try:
-        SRV.stop()
-        SRV.close()
-    finally:
-        CL.destroy()
+    ST.close()
 
 
 # ----------------------------------------------------------------------- R1 --

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import support  # noqa: E402
 
 API = "/api/v1"
 DB = "dispatch_visits"
@@ -138,68 +139,42 @@ CUST = {}
 PHONE = {}
 
 
-def login(name, password):
-    r = SRV.request("POST", API + "/session", body={"login": name, "password": password})
-    if r.status != 201:
-        raise harness.HarnessError("login %s: %d %s" % (name, r.status, r.text))
-    return r.json()["token"]
-
-
-def post(path, body, token):
-    r = SRV.request("POST", API + path, body=body, token=token)
-    if r.status != 201:
-        raise harness.HarnessError("%s: %d %s" % (path, r.status, r.text))
-    return r.json()
-
-
 def setUpModule():
-    global CL, URL, SRV
-    CL = harness.Cluster()
-    URL = CL.create_database(DB)
-    r = harness.run_fieldd(["migrate"], database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("migrate: %s%s" % (r.stdout, r.stderr))
-    r = harness.run_fieldd(["user", "add", "--login", "admin", "--role", "admin", "--name", "관리자"],
-                           input="admin-password-1\n", database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("user add: %s%s" % (r.stdout, r.stderr))
-    SRV = harness.Server(URL).wait_ready()
-    admin = TOK["admin"] = login("admin", "admin-password-1")
+    global ST, CL, URL, SRV
+    ST = support.Stack(dbname=DB)
+    CL, URL, SRV = ST.cluster, ST.url, ST.server
+    admin = TOK["admin"] = ST.admin_token()
 
     def user(name, role, team=None):
         body = {"login": name, "name": name, "role": role, "password": "pw-%s-123456" % name,
                 "skills": ["desktop"]}
         if team:
             body["team_id"] = team
-        U[name] = post("/users", body, admin)["id"]
+        U[name] = ST.post("/users", body, admin)["id"]
 
     user("dispatcher", "dispatcher")
     user("lead1", "lead")
     user("lead2", "lead")
-    t1 = post("/teams", {"name": "1팀", "lead_id": U["lead1"]}, admin)["id"]
-    t2 = post("/teams", {"name": "2팀", "lead_id": U["lead2"]}, admin)["id"]
+    t1 = ST.post("/teams", {"name": "1팀", "lead_id": U["lead1"]}, admin)["id"]
+    t2 = ST.post("/teams", {"name": "2팀", "lead_id": U["lead2"]}, admin)["id"]
     user("eng_a", "engineer", t1)
     user("eng_b", "engineer", t1)
     user("eng_c", "engineer", t2)
     CL.psql("UPDATE users SET work_start = '00:00', work_end = '23:59',"
             " work_days = '{1,2,3,4,5,6,7}'", db=DB)
     for name in ("dispatcher", "lead1", "eng_a", "eng_b", "eng_c"):
-        TOK[name] = login(name, "pw-%s-123456" % name)
+        TOK[name] = ST.login(name, "pw-%s-123456" % name)
     for label, body in {
             "staff": {"name": "박사원", "phone": "010-3333-0001"},
             "email": {"name": "서대리", "phone": "010-3333-0002", "email": "seo@example.kr",
                       "preferred_channel": "email"},
             "vip": {"name": "한상무", "rank": "executive", "phone": "010-3333-0003"}}.items():
-        CUST[label] = post("/customers", body, TOK["dispatcher"])["id"]
+        CUST[label] = ST.post("/customers", body, TOK["dispatcher"])["id"]
         PHONE[label] = body["phone"]
 
 
 def tearDownModule():
-    try:
-        SRV.stop()
-        SRV.close()
-    finally:
-        CL.destroy()
+    ST.close()
 
 
 # ------------------------------------------------------------- visit steps --

@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import support  # noqa: E402
 
 API = "/api/v1"
 DB = "report"
@@ -405,18 +406,10 @@ def build():
 
 
 def setUpModule():
-    global CL, URL, SRV
-    CL = harness.Cluster()
-    URL = CL.create_database(DB)
-    r = harness.run_fieldd(["migrate"], database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("migrate: %s%s" % (r.stdout, r.stderr))
-    r = harness.run_fieldd(["user", "add", "--login", "admin", "--role", "admin", "--name", "관리자"],
-                           input="admin-password-1\n", database_url=URL)
-    if r.returncode != 0:
-        raise harness.HarnessError("user add: %s%s" % (r.stdout, r.stderr))
-    SRV = harness.Server(URL).wait_ready()
-    TOK["admin"] = call_login("admin", "admin-password-1")
+    global ST, CL, URL, SRV
+    ST = support.Stack(dbname=DB)
+    CL, URL, SRV = ST.cluster, ST.url, ST.server
+    TOK["admin"] = ST.admin_token()
     kinds = ["desktop", "laptop", "printer", "monitor", "network"]
 
     def user(login, name, role, team=None):
@@ -425,7 +418,7 @@ def setUpModule():
         if team:
             body["team_id"] = team
         U[login] = call("POST", "/users", body, "admin", 201)["id"]
-        TOK[login] = call_login(login, "pw-%s-123456" % login)
+        TOK[login] = ST.login(login, "pw-%s-123456" % login)
 
     user("dispatcher", "배차담당", "dispatcher")
     user("la", "김팀장", "lead")
@@ -446,19 +439,8 @@ def setUpModule():
     build()
 
 
-def call_login(login, password):
-    r = SRV.request("POST", API + "/session", body={"login": login, "password": password})
-    if r.status != 201:
-        raise harness.HarnessError("login %s: %d %s" % (login, r.status, r.text))
-    return r.json()["token"]
-
-
 def tearDownModule():
-    try:
-        SRV.stop()
-        SRV.close()
-    finally:
-        CL.destroy()
+    ST.close()
 
 
 # ---- the tests ------------------------------------------------------------------------
