@@ -58,11 +58,8 @@ fi
 set -euo pipefail
 
 me=dispatch-bench
-say() { printf '%s: %s\n' "$me" "$*" >&2; }
-die() {
-	printf '%s: error: %s\n' "$me" "$*" >&2
-	exit 1
-}
+# say, die, bench_setup and the helpers shared with the other benchmark
+. "$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)/lib.sh"
 
 root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd -P)
 bench=$root/tests/bench
@@ -95,59 +92,10 @@ done
 [ -x "$BIN" ] || die "no fieldd binary at $BIN; build it first:" \
 	"cmake --preset release && cmake --build --preset release -j2"
 
-if [ "$PIN" = 1 ]; then
-	LOAD=(taskset -c 0)
-	SUT=(taskset -c 1)
-	pin_text="load generator on CPU0 (taskset -c 0); fieldd and postgres on CPU1 (taskset -c 1)"
-else
-	LOAD=()
-	SUT=()
-	pin_text="not pinned (BENCH_PIN=0)"
-fi
 
 # ------------------------------------------------------------ dependencies --
-find_bindir() {
-	local b v
-	b=$(pg_config --bindir 2>/dev/null || true)
-	if [ -z "$b" ] || [ ! -x "$b/initdb" ] || [ ! -x "$b/pgbench" ]; then
-		v=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null |
-			sed 's|^/usr/lib/postgresql/||; s|/bin/initdb$||' | sort -n | tail -n 1)
-		b=${v:+/usr/lib/postgresql/$v/bin}
-	fi
-	[ -n "$b" ] && [ -x "$b/initdb" ] && [ -x "$b/pgbench" ] && echo "$b"
-}
+bench_setup
 
-need=()
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-command -v taskset >/dev/null 2>&1 || need+=(util-linux)
-command -v pgrep >/dev/null 2>&1 || need+=(procps)
-[ -x /usr/bin/python3 ] || need+=(python3)
-find_bindir >/dev/null || need+=(postgresql-15 postgresql-client-15 postgresql-contrib-15)
-if [ ${#need[@]} -gt 0 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		die "missing: ${need[*]}; as root run: apt-get install -y --no-install-recommends ${need[*]}"
-	fi
-	say "installing: ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	if [[ " ${need[*]} " == *" postgresql-15 "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-		apt-get install -y -qq --no-install-recommends postgresql-common >/dev/null
-		sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' \
-			/etc/postgresql-common/createcluster.conf
-	fi
-	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-PGBIN=$(find_bindir) || die "PostgreSQL server binaries (initdb, pg_ctl, pgbench) not found"
-
-if [ "$(id -u)" -eq 0 ]; then
-	id postgres >/dev/null 2>&1 || die "no postgres system user (install postgresql-15)"
-	as_pg() { (cd / && exec runuser -u postgres -- "$@"); }
-	own() { chown postgres:postgres "$@"; }
-else
-	as_pg() { "$@"; }
-	own() { :; }
-fi
 
 # ----------------------------------------------------------------- cleanup --
 tmp=""
@@ -246,28 +194,10 @@ as_pg "${SUT[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdir/postgresql.log" -w -t 
 	}
 pm_pid=$(head -n 1 "$pgdata/postmaster.pid")
 
-psql_su() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pgdir" -p "$pgport" -U postgres "$@"; }
 [ "$(psql_su -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname = 'fieldd'")" = 1 ] ||
 	psql_su -d postgres -c 'CREATE ROLE fieldd LOGIN'
 
-urlenc() {
-	local s=$1 out='' c i
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		case $c in
-		[A-Za-z0-9._~-]) out+=$c ;;
-		*) out+=$(printf '%%%02X' "'$c") ;;
-		esac
-	done
-	printf '%s' "$out"
-}
 
-port_busy() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
 http_port=18180
 while port_busy "$http_port"; do
 	http_port=$((http_port + 1))
@@ -275,16 +205,6 @@ while port_busy "$http_port"; do
 done
 base=http://127.0.0.1:$http_port
 
-# Runs a load generator in the background and waits for it, so that a signal
-# reaches our trap at once; cleanup stops it.
-fg() {
-	local rc=0
-	"$@" &
-	load_pid=$!
-	wait "$load_pid" || rc=$?
-	load_pid=""
-	return "$rc"
-}
 
 # ---------------------------------------------------------- the statement --
 # A DB_STMT's SQL from server/db/*.c, rebuilt from its C string literals.
@@ -310,33 +230,6 @@ sed -E 's/\$1::text/NULL::text/g; s/\$1([^0-9])/NULL::text\1/g; s/\$([0-9]+)/:p\
 echo >>"$logs/visit_list.sql"
 
 # ------------------------------------------------------------- accounting --
-HZ=$(getconf CLK_TCK)
-proc_ticks() { # pid [with reaped children]
-	local s
-	s=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || s=""
-	[ -n "$s" ] || {
-		echo 0
-		return
-	}
-	awk -v ch="${2:-0}" '{ print $12 + $13 + (ch ? $14 + $15 : 0) }' <<<"$s"
-}
-pg_ticks() {
-	local t c
-	t=$(proc_ticks "$pm_pid" 1)
-	for c in $(pgrep -P "$pm_pid" || true); do
-		t=$((t + $(proc_ticks "$c")))
-	done
-	echo "$t"
-}
-children_ticks() {
-	tail -n 1 "$tmp/times" | awk -v hz="$HZ" '{
-		n = 0
-		for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] }
-		printf "%d\n", n * hz + 0.5 }'
-}
-cpu_busy() {
-	awk '/^cpu[0-9]/ { b = $2 + $3 + $4 + $7 + $8 + $9; printf "%s %d %d ", $1, b, b + $5 + $6 }' /proc/stat
-}
 # measure OUT CMD...: runs CMD, records m_srv m_pg m_cl (ticks), m_cpu (per-CPU
 # busy %) and m_other (CPU of other processes, % of one CPU).
 measure() {
@@ -348,7 +241,7 @@ measure() {
 	pg0=$(pg_ticks)
 	cl0=$(children_ticks)
 	a=$(cpu_busy)
-	fg "$@" >"$out" 2>&1 || {
+	run_load "$@" >"$out" 2>&1 || {
 		cat "$out" >&2
 		die "$* failed"
 	}
@@ -374,7 +267,6 @@ measure() {
 		printf "%.0f", (tt > 0 ? 100 * o / (tt / (n / 3)) : 0) }')
 }
 
-bench_val() { sed -n 's/^BENCH //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 # results: one line per measured run
 #   size round kind rps requests p50_us p90_us p99_us max_us errors srv pg cl cpu other
@@ -455,7 +347,7 @@ metric() { # name regex -> sum of fieldd's counter lines matching
 run_wrk() { # kind path connections script [header]
 	local kind=$1 path=$2 conns=$3 script=$4 hdr=() out req dur errs k r0 r1 bad0 bad1
 	[ $# -ge 5 ] && hdr=(-H "$5")
-	fg "${LOAD[@]}" wrk -t1 -c"$conns" -d"${WARMUP}s" -s "$script" "${hdr[@]}" "$base$path" \
+	run_load "${LOAD[@]}" wrk -t1 -c"$conns" -d"${WARMUP}s" -s "$script" "${hdr[@]}" "$base$path" \
 		>"$logs/warmup_${kind}.txt" 2>&1 || die "wrk warm-up on $path failed"
 	server_check "the warm-up for $kind"
 	[[ $kind != intake* ]] || intake_cleanup
@@ -498,7 +390,7 @@ run_pgbench() {
 		-D "p6=$eng_id" -D "p7=engineer" -D "p8=$eng_team"
 		-h "$pgdir" -p "$pgport" -U fieldd "$db")
 	local out=$logs/pgbench_${size}_$round.txt req tps errs p50 p90 p99 mx
-	fg "${LOAD[@]}" "$PGBIN/pgbench" "${args[@]}" -T "$WARMUP" >"$logs/pgbench_warmup.txt" 2>&1 || {
+	run_load "${LOAD[@]}" "$PGBIN/pgbench" "${args[@]}" -T "$WARMUP" >"$logs/pgbench_warmup.txt" 2>&1 || {
 		cat "$logs/pgbench_warmup.txt" >&2
 		die "pgbench warm-up failed"
 	}
@@ -700,7 +592,6 @@ pick() { # size kind -> median round by req/s (report: by median time); sets the
 	r_errs=$(awk -v s="$1" -v k="$2" '$1 == s && $3 == k && $10 != "-" { n += $10 } END { print n + 0 }' "$results")
 }
 ms() { [ "$1" = - ] && echo - || awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 us_per() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
 
 table() {

@@ -49,11 +49,8 @@ fi
 set -euo pipefail
 
 me=bench
-say() { printf '%s: %s\n' "$me" "$*"; }
-die() {
-	printf '%s: error: %s\n' "$me" "$*" >&2
-	exit 1
-}
+# say, die, bench_setup and the helpers shared with the other benchmark
+. "$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)/lib.sh"
 
 root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd -P)
 cd "$root"
@@ -77,50 +74,9 @@ done
 [ "$SECONDS_RUN" -ge 1 ] && [ "$N" -ge 1 ] && [ "$N" -le 64 ] || die "bad BENCH_SECONDS/BENCH_THREADS"
 [ "$PIN" = 0 ] || [ "$NCPU" -ge 2 ] || die "BENCH_PIN=1 needs at least 2 CPUs"
 
-if [ "$PIN" = 1 ]; then
-	LOAD=(taskset -c 0) # wrk, pgbench
-	SUT=(taskset -c 1)  # fieldd, postgres
-	pin_text="load generator on CPU0 (taskset -c 0); fieldd and postgres on CPU1 (taskset -c 1)"
-else
-	LOAD=()
-	SUT=()
-	pin_text="not pinned (BENCH_PIN=0)"
-fi
 
 # ------------------------------------------------------------ dependencies --
-find_bindir() {
-	local b v
-	b=$(pg_config --bindir 2>/dev/null || true)
-	if [ -z "$b" ] || [ ! -x "$b/initdb" ] || [ ! -x "$b/pgbench" ]; then
-		v=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null |
-			sed 's|^/usr/lib/postgresql/||; s|/bin/initdb$||' | sort -n | tail -n 1)
-		b=${v:+/usr/lib/postgresql/$v/bin}
-	fi
-	[ -n "$b" ] && [ -x "$b/initdb" ] && [ -x "$b/pgbench" ] && echo "$b"
-}
-
-need=()
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-command -v taskset >/dev/null 2>&1 || need+=(util-linux)
-command -v pgrep >/dev/null 2>&1 || need+=(procps)
-find_bindir >/dev/null || need+=(postgresql-15 postgresql-client-15)
-if [ ${#need[@]} -gt 0 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		die "missing: ${need[*]}; as root run: apt-get install -y --no-install-recommends ${need[*]}"
-	fi
-	say "installing: ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# no system-wide cluster: this script makes its own
-	if [[ " ${need[*]} " == *" postgresql-15 "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-		apt-get install -y -qq --no-install-recommends postgresql-common >/dev/null
-		sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' \
-			/etc/postgresql-common/createcluster.conf
-	fi
-	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-PGBIN=$(find_bindir) || die "PostgreSQL server binaries (initdb, pg_ctl, pgbench) not found"
+bench_setup
 
 if [ ! -x "$BIN" ]; then
 	[ -n "${FIELDD_BIN:-}" ] && die "FIELDD_BIN=$BIN is not executable"
@@ -129,14 +85,6 @@ if [ ! -x "$BIN" ]; then
 	cmake --build --preset release -j"$NCPU" >/dev/null
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-	id postgres >/dev/null 2>&1 || die "no postgres system user (install postgresql-15)"
-	as_pg() { (cd / && exec runuser -u postgres -- "$@"); }
-	own() { chown postgres:postgres "$@"; }
-else
-	as_pg() { "$@"; }
-	own() { :; }
-fi
 
 # ----------------------------------------------------------------- cleanup --
 tmp=""
@@ -235,20 +183,8 @@ as_pg "${SUT[@]}" "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdir/postgresql.log" -w -t 
 	}
 pm_pid=$(head -n 1 "$pgdata/postmaster.pid")
 
-psql_su() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pgdir" -p "$pgport" -U postgres "$@"; }
 psql_su -d postgres -c 'CREATE ROLE fieldd LOGIN' -c 'CREATE DATABASE fieldd OWNER fieldd'
 
-urlenc() {
-	local s=$1 out='' c i
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		case $c in
-		[A-Za-z0-9._~-]) out+=$c ;;
-		*) out+=$(printf '%%%02X' "'$c") ;;
-		esac
-	done
-	printf '%s' "$out"
-}
 export DATABASE_URL="postgresql:///fieldd?host=$(urlenc "$pgdir")&port=$pgport&user=fieldd"
 "$BIN" migrate >"$tmp/migrate.log" 2>&1 || {
 	cat "$tmp/migrate.log" >&2
@@ -285,12 +221,6 @@ CHECKPOINT;
 EOF
 
 # ------------------------------------------------------------------ fieldd --
-port_busy() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
 http_port=18080
 while port_busy "$http_port"; do
 	http_port=$((http_port + 1))
@@ -322,48 +252,10 @@ token_hash=$(printf '%s' "$token" | sha256sum | cut -c1-64)
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/api/v1/me")
 [ "$code" = 200 ] || die "GET /api/v1/me answered $code"
 
-# Runs a load generator in the background and waits for it, so that a
-# signal reaches our trap at once (bash defers traps while a foreground
-# child runs); cleanup stops it.
-run_load() {
-	local rc=0
-	"$@" &
-	load_pid=$!
-	wait "$load_pid" || rc=$?
-	load_pid=""
-	return "$rc"
-}
 
 # ------------------------------------------------------------- accounting --
 # CPU ticks (USER_HZ) of a process incl. its threads; with $2=1 also its
 # reaped children (the postmaster reaps backends when pgbench disconnects).
-HZ=$(getconf CLK_TCK)
-proc_ticks() {
-	local s
-	s=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || s=""
-	[ -n "$s" ] || {
-		echo 0
-		return
-	}
-	awk -v ch="${2:-0}" '{ print $12 + $13 + (ch ? $14 + $15 : 0) }' <<<"$s"
-}
-pg_ticks() { # all of postgres: postmaster, live children, reaped children
-	local t c
-	t=$(proc_ticks "$pm_pid" 1)
-	for c in $(pgrep -P "$pm_pid" || true); do
-		t=$((t + $(proc_ticks "$c")))
-	done
-	echo "$t"
-}
-children_ticks() { # reaped children of the main shell (wrk, pgbench), from $tmp/times
-	tail -n 1 "$tmp/times" | awk -v hz="$HZ" '{
-		n = 0
-		for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] }
-		printf "%d\n", n * hz + 0.5 }'
-}
-cpu_busy() { # "cpu0 busy total cpu1 busy total ..."
-	awk '/^cpu[0-9]/ { b = $2 + $3 + $4 + $7 + $8 + $9; printf "%s %d %d ", $1, b, b + $5 + $6 }' /proc/stat
-}
 
 # Thread and backend ticks, to show how a run's work spread over fieldd's
 # workers (MHD gives each connection to the worker that accepts it).
@@ -489,7 +381,6 @@ done = function(summary, latency, requests)
 		latency.max, e.status, e.connect, e.read, e.write, e.timeout))
 end
 EOF
-bench_val() { sed -n 's/^BENCH //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 pgss_reset() { psql_su -d fieldd -c 'SELECT pg_stat_statements_reset()' >/dev/null; }
 pgss_read() { # -> "queryid calls mean_exec_us" of the session lookup, one line per statement
@@ -623,7 +514,6 @@ qid_pgb=${pgss_pgb%%:*}
 
 # ------------------------------------------------------------------ report --
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 us_per() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
 r_me_hz=$(ratio "$rps_me" "$rps_healthz")
 # me/pgbench per round: (b) and (c) of a round ran a few seconds apart, so
