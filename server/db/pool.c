@@ -6,6 +6,7 @@
 #include "fieldd/arena.h"
 #include "fieldd/config.h"
 #include "fieldd/log.h"
+#include "pg_dispatch.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -146,6 +147,8 @@ static int ensure_up(struct db *db)
 	}
 	db->up = true;
 	atomic_fetch_add(&st_connections, 1);
+	/* the database may not be the one the cache was read from (a restore, a failover) */
+	schedule_cache_clear();
 	return 0;
 }
 
