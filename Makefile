@@ -27,14 +27,16 @@ db-stop:
 
 # Build, start the private PostgreSQL under var/, migrate, make sure an admin
 # exists (its generated password is printed once, when it is created), load the
-# demo organisation into a fresh database (its logins are printed once) and serve.
+# demo organisation into a fresh database (its logins are printed once) and serve
+# with the FIELDD_SECRET kept in var/secret (made the first time).
 run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd migrate
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd user add --login admin \
 		--role admin --name 관리자 --generate-password --if-absent
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd demo
 	@echo "fieldd: serving on http://$(LISTEN) (Ctrl-C stops; the database keeps running: make db-stop)"
-	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
+	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_SECRET="$$(sh scripts/secret.sh)" \
+		FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
 
 # The whole suite through ctest: unit, integration against throwaway clusters.
 test: build

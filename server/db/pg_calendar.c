@@ -9,7 +9,6 @@
 #include "fieldd/ical.h"
 #include "fieldd/pg.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,32 +52,6 @@ int pg_calendar_issue(struct db *db, struct arena *a, int64_t user, const char *
 	if (rc > 0)
 		*created_at = db_time(a, &rows, 0, "created_at");
 	return rc;
-}
-
-/* The stored key, or the fresh one inserted now (the INSERT's row; the SELECT's snapshot
- * does not see it). */
-DB_STMT(q_server_key,
-	"WITH ins AS (INSERT INTO server_keys (name, key) VALUES ($1, decode($2, 'hex'))"
-	"   ON CONFLICT (name) DO NOTHING RETURNING key)"
-	" SELECT encode(key, 'hex') AS key, true AS stored_now FROM ins"
-	" UNION ALL SELECT encode(key, 'hex'), false FROM server_keys WHERE name = $1");
-
-int pg_server_key(struct db *db, struct arena *a, const char *name, const unsigned char fresh[32],
-		  unsigned char out[32], bool *stored_now)
-{
-	char hex[65];
-	sodium_bin2hex(hex, sizeof hex, fresh, 32);
-	struct db_rows rows;
-	int rc = db_exec(db, a, &q_server_key, &rows, DB_ARGS(name, hex));
-	sodium_memzero(hex, sizeof hex);
-	if (rc <= 0)
-		return rc < 0 ? rc : DB_HARD;
-	const char *k = db_val(&rows, 0, "key");
-	size_t len = 0;
-	if (!k || sodium_hex2bin(out, 32, k, strlen(k), NULL, &len, NULL) != 0 || len != 32)
-		return DB_HARD;
-	*stored_now = db_bool(&rows, 0, "stored_now");
-	return 1;
 }
 
 DB_STMT(q_cal_revoke, "DELETE FROM calendar_tokens WHERE user_id = $1::bigint");

@@ -6,12 +6,14 @@
  * GET  /cal/{token}.ics             a feed: the token is the credential
  * GET  /t/{tracking}/appointment.ics  the customer's invitation for the ticket's latest visit
  *
- * A token is an HMAC-SHA-256, under the server key, of its owner, its scope
- * and a random nonce (migration 0008); the database keeps the nonce and the
- * token's SHA-256, never the token. GET issues the missing tokens and shows
- * every URL it can derive again; rotate replaces them (the old ones stop
- * working at once). Both routes skip idempotency replay: a stored reply would
- * hold the token in clear.
+ * With FIELDD_SECRET, a token is an HMAC-SHA-256, under the secret's SHA-256,
+ * of its owner, its scope and a random nonce (migration 0008): the database
+ * keeps the nonce and the token's SHA-256, never the token or anything it can
+ * be made from without the secret, and GET shows every URL it can derive
+ * again. Without the secret a token is random and its URL is shown once, in
+ * the reply that issues it. GET issues the missing tokens; rotate replaces
+ * them (the old ones stop working at once). Both routes skip idempotency
+ * replay: a stored reply would hold the token in clear.
  *
  * The feed route reads the feed's validator first (one indexed row) and
  * builds the feed only when the process's cache holds no body for it; a
@@ -25,7 +27,6 @@
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
@@ -75,42 +76,13 @@ struct issued {
 
 static const char *const scopes[2] = {"own", "team"};
 
-/*
- * The key tokens are derived under: the SHA-256 of FIELDD_SECRET, else the
- * database's "calendar" key (made on first use). Kept for the life of the
- * process once read from a committed row.
- */
-static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char key_cached[32];
-static bool key_known;
-
-static int feed_key(struct http_req *r, struct db *db, unsigned char key[32])
+/* The key tokens are derived under: the SHA-256 of FIELDD_SECRET; false without one. */
+static bool feed_key(unsigned char key[32])
 {
-	pthread_mutex_lock(&key_mu);
-	bool known = key_known;
-	if (known)
-		memcpy(key, key_cached, 32);
-	pthread_mutex_unlock(&key_mu);
-	if (known)
-		return 1;
-	if (cfg.secret) {
-		crypto_hash_sha256(key, (const unsigned char *)cfg.secret, strlen(cfg.secret));
-	} else {
-		unsigned char fresh[32];
-		bool stored_now = false;
-		randombytes_buf(fresh, sizeof fresh);
-		int rc = pg_server_key(db, r->a, "calendar", fresh, key, &stored_now);
-		sodium_memzero(fresh, sizeof fresh);
-		if (rc < 0)
-			return rc;
-		if (stored_now)
-			return 1; /* not committed yet: read it again next time */
-	}
-	pthread_mutex_lock(&key_mu);
-	memcpy(key_cached, key, 32);
-	key_known = true;
-	pthread_mutex_unlock(&key_mu);
-	return 1;
+	if (!cfg.secret)
+		return false;
+	crypto_hash_sha256(key, (const unsigned char *)cfg.secret, strlen(cfg.secret));
+	return true;
 }
 
 /* The token for (user, scope, nonce) under key: base64url, 43 characters. */
@@ -131,11 +103,13 @@ static const char *feed_url(struct arena *a, const char *token)
 	return arena_printf(a, "%s/cal/%s.ics", cfg.base_url, token);
 }
 
-static int issue(struct http_req *r, struct db *db, const unsigned char key[32], int scope,
+/* key NULL: a random token, shown only now. */
+static int issue(struct http_req *r, struct db *db, const unsigned char *key, int scope,
 		 struct issued *out)
 {
-	const char *nonce = util_new_token(r->a);
-	const char *token = derive(r->a, key, r->user->id, scopes[scope], nonce);
+	const char *nonce = key ? util_new_token(r->a) : NULL;
+	const char *token =
+	    key ? derive(r->a, key, r->user->id, scopes[scope], nonce) : util_new_token(r->a);
 	const char *created;
 	int rc = pg_calendar_issue(db, r->a, r->user->id, scopes[scope],
 				   util_sha256_hex(r->a, token, strlen(token)), nonce, &created);
@@ -150,10 +124,10 @@ static int issue(struct http_req *r, struct db *db, const unsigned char key[32],
 
 /* The URL of a stored token when it can be derived again: it has a nonce, and the key
  * it was issued under is the key now. */
-static const char *shown_again(struct http_req *r, const unsigned char key[32],
+static const char *shown_again(struct http_req *r, const unsigned char *key,
 			       const struct cal_token_row *t)
 {
-	if (!t->nonce || !t->token_hash)
+	if (!key || !t->nonce || !t->token_hash)
 		return NULL;
 	const char *token = derive(r->a, key, r->user->id, t->scope, t->nonce);
 	if (strcmp(util_sha256_hex(r->a, token, strlen(token)), t->token_hash) != 0)
@@ -179,14 +153,11 @@ static void reply_urls(struct http_req *r, const struct issued *s)
 
 int h_me_calendar(struct http_req *r, struct db *db)
 {
-	unsigned char key[32];
-	int rc = feed_key(r, db, key);
-	if (rc < 0)
-		return rc;
+	unsigned char buf[32];
+	const unsigned char *key = feed_key(buf) ? buf : NULL;
 	struct cal_token_row *have;
-	int n = pg_calendar_tokens(db, r->a, r->user->id, &have);
-	if (n < 0)
-		return n;
+	int rc = pg_calendar_tokens(db, r->a, r->user->id, &have);
+	int n = rc;
 	struct issued s = {0};
 	int wanted = r->user->role_bit == ROLE_LEAD ? 2 : 1;
 	for (int k = 0; k < wanted && rc >= 0; k++) {
@@ -201,9 +172,9 @@ int h_me_calendar(struct http_req *r, struct db *db)
 			continue;
 		}
 		if ((rc = issue(r, db, key, k, &s)) == 0)
-			rc = DB_SOFT; /* a twin request issued it first: run again and show it */
+			rc = DB_SOFT; /* a twin request issued it first: run again */
 	}
-	sodium_memzero(key, sizeof key);
+	sodium_memzero(buf, sizeof buf);
 	if (rc < 0)
 		return rc;
 	reply_urls(r, &s);
@@ -212,16 +183,15 @@ int h_me_calendar(struct http_req *r, struct db *db)
 
 int h_me_calendar_rotate(struct http_req *r, struct db *db)
 {
-	unsigned char key[32];
-	int rc = feed_key(r, db, key);
-	if (rc >= 0)
-		rc = pg_calendar_revoke(db, r->a, r->user->id);
+	unsigned char buf[32];
+	const unsigned char *key = feed_key(buf) ? buf : NULL;
+	int rc = pg_calendar_revoke(db, r->a, r->user->id);
 	struct issued s = {0};
 	int wanted = r->user->role_bit == ROLE_LEAD ? 2 : 1;
 	for (int k = 0; k < wanted && rc >= 0; k++)
 		if ((rc = issue(r, db, key, k, &s)) == 0)
 			rc = DB_SOFT; /* a concurrent rotate: run again */
-	sodium_memzero(key, sizeof key);
+	sodium_memzero(buf, sizeof buf);
 	if (rc < 0)
 		return rc;
 	reply_urls(r, &s);

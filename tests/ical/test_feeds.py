@@ -111,8 +111,8 @@ class Feed(unittest.TestCase):
                                  % token), "0")
         self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens WHERE token_hash = '%s'"
                                  % hashlib.sha256(token.encode()).hexdigest()), "1")
-        self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens k, server_keys s"
-                                 " WHERE position('%s' IN k::text || s::text) > 0" % token), "0")
+        self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens k"
+                                 " WHERE position('%s' IN k::text) > 0" % token), "0")
 
     def test_headers(self):
         r = ORG.feed("eng_a")
@@ -356,9 +356,9 @@ class Tokens(unittest.TestCase):
         self.assertEqual(r.json()["code"], "not_found")
 
     def test_urls_under_a_server_secret(self):
-        # FIELDD_SECRET keeps the token key out of the database: after a restart with the
-        # same secret the same URL is shown; under another secret a URL issued before
-        # cannot be shown (null), and still works until its owner rotates
+        # FIELDD_SECRET stays outside the database: after a restart with the same secret the
+        # same URL is shown; under another secret a URL issued before cannot be shown (null)
+        # and still works until its owner rotates; without a secret a URL is shown once
         u = ORG.stack.create_user(ORG.tok["admin"], "eng_sec", "engineer")
         tok = ORG.stack.login("eng_sec", icaltest.PASSWORD)
 
@@ -367,8 +367,11 @@ class Tokens(unittest.TestCase):
             self.assertEqual(r.status, 200, r.text)
             return r.json()
 
+        def path(url):
+            return url[url.index("/cal/"):]
+
         def feed_status(srv, url):
-            return srv.request("GET", url[url.index("/cal/"):]).status
+            return srv.request("GET", path(url)).status
 
         secret = {"FIELDD_SECRET": "a-long-enough-secret-for-the-feed-key-0001"}
         with harness.Server(ORG.stack.url, env=secret) as srv:
@@ -378,8 +381,9 @@ class Tokens(unittest.TestCase):
             self.assertEqual(feed_status(srv, first["feed_url"]), 200)
         with harness.Server(ORG.stack.url, env=secret) as srv:
             srv.wait_ready()
-            again = me_calendar(srv)["feed_url"]  # another port, the same token
-            self.assertEqual(again[again.index("/cal/"):], first["feed_url"][first["feed_url"].index("/cal/"):])
+            again = me_calendar(srv)  # another port, the same token
+            self.assertFalse(again["issued_now"])
+            self.assertEqual(path(again["feed_url"]), path(first["feed_url"]))
         other = {"FIELDD_SECRET": "another-long-enough-secret-for-the-feed-key"}
         with harness.Server(ORG.stack.url, env=other) as srv:
             srv.wait_ready()
@@ -389,12 +393,22 @@ class Tokens(unittest.TestCase):
             self.assertEqual(r.status, 200, r.text)
             self.assertEqual(feed_status(srv, first["feed_url"]), 404)
             self.assertEqual(me_calendar(srv)["feed_url"], r.json()["feed_url"])
-        # the server without FIELDD_SECRET (the database's key) cannot show it either
+        # no FIELDD_SECRET: a random token, its URL in the reply that issues it only
+        with harness.Server(ORG.stack.url, env={"FIELDD_SECRET": ""}) as srv:
+            srv.wait_ready()
+            self.assertIsNone(me_calendar(srv)["feed_url"])  # issued under a secret
+            r = srv.request("POST", API + "/me/calendar/rotate", token=tok)
+            self.assertEqual(r.status, 200, r.text)
+            once = r.json()["feed_url"]
+            self.assertRegex(once, r"/cal/[A-Za-z0-9_-]{43}\.ics$")
+            self.assertEqual(feed_status(srv, once), 200)
+            self.assertEqual(me_calendar(srv),
+                             {"feed_url": None, "webcal_url": None,
+                              "issued_at": r.json()["issued_at"], "issued_now": False})
+            self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens WHERE user_id = %d"
+                                     " AND nonce IS NULL" % u["id"]), "1")
         ORG.tok["eng_sec"] = tok
         ORG.urls["eng_sec"] = r.json()
-        self.assertIsNone(ORG.ok("GET", "/me/calendar", who="eng_sec")["feed_url"])
-        self.assertEqual(ORG.sql("SELECT count(*) FROM calendar_tokens WHERE user_id = %d"
-                                 % u["id"]), "1")
 
     def test_rotated_url_is_404_at_once(self):
         ORG.feed_urls("eng_c")
