@@ -134,17 +134,20 @@ static int cmd_demo(void)
 	sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	struct arena *a = arena_new();
 	const char *hash = util_password_hash(a, pw);
-	bool already = false;
-	int rc = hash ? pg_demo_load(db, hash, &already, err, sizeof err) : -1;
+	enum demo_state state = DEMO_LOADED_NOW;
+	int rc = hash ? pg_demo_load(db, hash, &state, err, sizeof err) : -1;
 	if (!hash)
 		snprintf(err, sizeof err, "cannot hash the demo password");
 	arena_free(a);
 	db_close(db);
 	if (rc < 0)
 		return fail("%s", err);
-	if (already)
+	if (state == DEMO_ALREADY)
 		printf("demo data already loaded (logins dispatcher, lead1-lead3, eng01-eng15; "
 		       "their password was printed when it was loaded)\n");
+	else if (state == DEMO_NOT_EMPTY)
+		printf("demo data not loaded: the database already holds an organisation of its "
+		       "own (the demo goes only into an empty one)\n");
 	else
 		printf("demo data loaded: 3 teams, 15 engineers, 300 customers, 600 devices, "
 		       "3000 tickets\n"

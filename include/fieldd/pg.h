@@ -29,8 +29,15 @@ int pg_housekeeping(struct db *db, struct arena *a);
 int pg_schema_version(struct db *db, struct arena *a, int *version);
 
 /* ---- demo data (demo.c) ---- */
-/* Loads the demo organisation unless it is there (*already); -1 with err on failure. */
-int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *err, size_t errlen);
+/* Loads the demo organisation into an empty database (*state says what happened); -1 with
+ * err on failure. */
+enum demo_state {
+	DEMO_LOADED_NOW, /* loaded by this call */
+	DEMO_ALREADY,	 /* loaded before: nothing done */
+	DEMO_NOT_EMPTY,	 /* the database holds an organisation of its own: nothing done */
+};
+int pg_demo_load(struct db *db, const char *password_hash, enum demo_state *state, char *err,
+		 size_t errlen);
 
 /* ---- users (pg_users.c) ---- */
 struct user_row {
@@ -292,10 +299,6 @@ int pg_calendar_tokens(struct db *db, struct arena *a, int64_t user, struct cal_
 /* Stores a new token's hash unless the user has one for scope: 1 row issued, 0 not. */
 int pg_calendar_issue(struct db *db, struct arena *a, int64_t user, const char *scope,
 		      const char *token_hash, const char *nonce, const char **created_at);
-/* The server key called name (32 bytes): the stored one, or fresh, stored now when there
- * is none (*stored_now = true then; it is not committed yet). */
-int pg_server_key(struct db *db, struct arena *a, const char *name, const unsigned char fresh[32],
-		  unsigned char out[32], bool *stored_now);
 /* Forgets every feed token of the user: their URLs answer 404 from the next request on. */
 int pg_calendar_revoke(struct db *db, struct arena *a, int64_t user);
 /* The feed a token opens, with its validator; 0 rows for an unknown or revoked token. */

@@ -7,17 +7,30 @@
 #include <stdio.h>
 #include <string.h>
 
-DB_STMT(q_demo_marker, "SELECT count(*) AS n FROM users WHERE login IN ('dispatcher', 'eng01')");
+/* loaded: the demo's own accounts are there; taken: the organisation is someone's own
+ * (what demo.sql refuses to load over) */
+DB_STMT(
+    q_demo_marker,
+    "SELECT EXISTS (SELECT 1 FROM users WHERE login IN ('dispatcher', 'eng01')) AS loaded,"
+    " (EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM devices)"
+    "  OR EXISTS (SELECT 1 FROM tickets) OR EXISTS (SELECT 1 FROM visits)"
+    "  OR EXISTS (SELECT 1 FROM users WHERE login ~ '^(lead[1-3]|eng(0[1-9]|1[0-5]))$')"
+    "  OR EXISTS (SELECT 1 FROM teams WHERE name IN ('본사지원팀', '강남지원팀', '판교지원팀')))"
+    "  AS taken");
 DB_STMT(q_demo_secret, "INSERT INTO demo_secret (hash) VALUES ($1)");
 
-int pg_demo_load(struct db *db, const char *password_hash, bool *already, char *err, size_t errlen)
+int pg_demo_load(struct db *db, const char *password_hash, enum demo_state *state, char *err,
+		 size_t errlen)
 {
 	const struct embed_file *f = embed_find(embed_demo, embed_demo_count, "demo.sql");
 	struct arena *a = arena_new();
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_demo_marker, &rows, 0, NULL);
-	*already = rc > 0 && db_int(&rows, 0, "n") > 0;
-	if (rc < 0 || *already || !f)
+	*state = rc <= 0		       ? DEMO_LOADED_NOW
+		 : db_bool(&rows, 0, "loaded") ? DEMO_ALREADY
+		 : db_bool(&rows, 0, "taken")  ? DEMO_NOT_EMPTY
+					       : DEMO_LOADED_NOW;
+	if (rc < 0 || *state != DEMO_LOADED_NOW || !f)
 		goto out;
 	rc = db_begin(db, DB_READ_COMMITTED);
 	if (rc >= 0)

@@ -180,5 +180,22 @@ class OverHttp(unittest.TestCase):
                          + sql("SELECT count(*) FROM checklist_runs"), before)
 
 
+class OwnOrganisation(unittest.TestCase):
+    def test_the_demo_keeps_out_of_a_database_in_use(self):
+        # make run loads the demo on every start: a database that already holds an
+        # organisation of its own is left as it is, and make run goes on to serve
+        url = CL.create_database("own")
+        r = harness.run_fieldd(["migrate"], database_url=url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        CL.psql("INSERT INTO teams (name) VALUES ('1팀');"
+                " INSERT INTO customers (name, phone) VALUES ('김고객', '010-0000-0001')", db="own")
+        r = harness.run_fieldd(["demo"], database_url=url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("not loaded", r.stdout)
+        self.assertEqual(CL.psql("SELECT (SELECT count(*) FROM customers) || '/' ||"
+                                 " (SELECT count(*) FROM users) || '/' ||"
+                                 " (SELECT count(*) FROM teams)", db="own").strip(), "1/0/1")
+
+
 if __name__ == "__main__":
     harness.main()
