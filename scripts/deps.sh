@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the command to run and stops.
 set -eu
 PKGS="cmake gcc make pkg-config libmicrohttpd-dev libpq-dev libjson-c-dev
-libical-dev libsodium-dev postgresql-15 postgresql-client-15 python3 procps tzdata"
+libical-dev libsodium-dev zlib1g-dev postgresql-15 postgresql-client-15 python3 procps tzdata"
 # the calendar tests (tests/ical): independent parsers and a real client
 PKGS="$PKGS python3-icalendar vdirsyncer khal"
 # ical.js comes from npm (scripts/npm.sh); Debian's node only when there is none at all

@@ -3,6 +3,7 @@ problem+json shape, request ids, security headers, metrics, openapi.json, and th
 is written when a request is refused."""
 
 import datetime
+import gzip
 import json
 import os
 import re
@@ -481,6 +482,42 @@ class Headers(ProblemAssertions, unittest.TestCase):
     def test_json_replies_declare_utf8(self):
         r = S.request("GET", "/api/v1/me", token=TOKEN)
         self.assertEqual(r.headers.get("Content-Type"), "application/json; charset=utf-8")
+
+
+class Compression(unittest.TestCase):
+    """JSON and CSV answers of 1 KiB or more go out gzipped when the client accepts it."""
+
+    def test_large_json_is_gzipped_when_accepted(self):
+        plain = S.request("GET", "/api/v1/openapi.json", token=TOKEN)
+        self.assertEqual(plain.status, 200)
+        self.assertIsNone(plain.headers.get("Content-Encoding"))
+        self.assertEqual(plain.headers.get("Vary"), "Accept-Encoding")
+        for accept in ("gzip", "deflate, gzip;q=0.8", "br;q=1.0, *;q=0.1"):
+            with self.subTest(accept=accept):
+                r = S.request("GET", "/api/v1/openapi.json", token=TOKEN,
+                              headers={"Accept-Encoding": accept})
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.headers.get("Content-Encoding"), "gzip")
+                self.assertEqual(r.headers.get("Vary"), "Accept-Encoding")
+                self.assertEqual(int(r.headers.get("Content-Length")), len(r.body))
+                self.assertLess(len(r.body), len(plain.body) // 3)
+                self.assertEqual(gzip.decompress(r.body), plain.body)
+
+    def test_refused_small_and_calendar_answers_stay_plain(self):
+        for accept in ("gzip;q=0", "identity", "*;q=0", ""):
+            with self.subTest(accept=accept):
+                r = S.request("GET", "/api/v1/openapi.json", token=TOKEN,
+                              headers={"Accept-Encoding": accept})
+                self.assertIsNone(r.headers.get("Content-Encoding"))
+                json.loads(r.text)
+        r = S.request("GET", "/api/v1/me", token=TOKEN, headers={"Accept-Encoding": "gzip"})
+        self.assertLess(len(r.body), 1024)
+        self.assertIsNone(r.headers.get("Content-Encoding"))
+        self.assertEqual(r.json()["login"], "admin")
+        # a problem document of any size is JSON too: compressed only from 1 KiB on
+        r = S.request("GET", "/api/v1/nope", headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(r.status, 404)
+        self.assertIsNone(r.headers.get("Content-Encoding"))
 
 
 def op_needs_login(op, doc):
