@@ -5,6 +5,7 @@
 #include "fieldd/config.h"
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
+#include "fieldd/handlers.h"
 #include "fieldd/http.h"
 #include "fieldd/log.h"
 #include "fieldd/migrate.h"
@@ -112,7 +113,7 @@ static int cmd_serve(void)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (http_start() < 0)
+	if (http_start(handler_routes, handler_nroutes) < 0)
 		return 1;
 	int sig = 0;
 	sigwait(&set, &sig);

@@ -122,5 +122,8 @@ struct db_pool_stats {
 	long connections, reconnects, failures, retries;
 };
 void db_pool_stats(struct db_pool_stats *out);
+/* How many times a connection was made again: a cache of database state read
+ * under one value is stale under another (the schedule cache checks it). */
+long db_generation(void);
 
 #endif

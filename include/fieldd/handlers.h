@@ -10,6 +10,10 @@
 struct user_row;
 struct json_object;
 
+/* routes.c: every endpoint, handed to http_start() by main.c. */
+extern const struct route handler_routes[];
+extern const size_t handler_nroutes;
+
 /* ops.c */
 int h_healthz(struct http_req *r, struct db *db);
 int h_readyz(struct http_req *r, struct db *db);

@@ -12,6 +12,7 @@
 #define FIELDD_HTTP_H
 
 #include "fieldd/arena.h"
+#include "fieldd/auth.h"
 #include "fieldd/errors.h"
 
 #include <stdbool.h>
@@ -24,18 +25,6 @@ struct json_object;
 struct jfield;
 struct MHD_Connection;
 struct user_row;
-
-/* Roles as bits, so a route names every role it admits. */
-enum {
-	ROLE_ADMIN = 1u << 0,
-	ROLE_DISPATCHER = 1u << 1,
-	ROLE_LEAD = 1u << 2,
-	ROLE_ENGINEER = 1u << 3,
-	ROLES_STAFF = ROLE_ADMIN | ROLE_DISPATCHER | ROLE_LEAD,
-	ROLES_ANY = ROLE_ADMIN | ROLE_DISPATCHER | ROLE_LEAD | ROLE_ENGINEER,
-};
-/* "admin" → ROLE_ADMIN; 0 for an unknown name. */
-unsigned role_bit(const char *name);
 
 enum body_kind { BODY_NONE, BODY_JSON };
 /* How the daemon wraps the handler: no database, a read-only snapshot, or a
@@ -68,18 +57,10 @@ struct route {
 	unsigned flags;
 };
 
-extern const struct route http_routes[];
-extern const size_t http_nroutes;
-
-struct auth_user {
-	int64_t id;
-	const char *login, *name, *role;
-	unsigned role_bit;
-	int64_t team_id;	/* 0 when none */
-	const char *token_hash; /* of the session used */
-	bool via_cookie;
-	struct user_row *row; /* the whole account, as GET /me shows it */
-};
+/* The route table the server runs (handlers' handler_routes, given to http_start);
+ * NULL and 0 before http_start. http/ never names the handlers' table itself. */
+extern const struct route *http_routes;
+extern size_t http_nroutes;
 
 struct http_header {
 	const char *name, *value;
@@ -176,7 +157,8 @@ int http_date_parse(const char *s, time_t *out);
 void http_log_redact(char *msg);
 
 /* Daemon. */
-int http_start(void); /* returns -1 with a logged reason */
+/* Serves routes[0..n) (borrowed for the server's life); returns -1 with a logged reason. */
+int http_start(const struct route *routes, size_t n);
 void http_stop(void); /* finishes in-flight requests, then returns */
 
 /* Open connections and requests in progress, for metrics. */

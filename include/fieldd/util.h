@@ -4,6 +4,7 @@
 #ifndef FIELDD_UTIL_H
 #define FIELDD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -42,6 +43,9 @@ int util_utf8_valid(const char *s, size_t n);
 
 /* t as RFC 3339 in the process's local zone ("2026-11-23T10:00:00+09:00"). Arena-owned. */
 char *util_rfc3339(struct arena *a, time_t t);
+/* True when s is an RFC 3339 date-time with an offset: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM),
+ * a real calendar day and time. */
+bool util_is_rfc3339(const char *s);
 /* Parses an RFC 3339 date-time with offset; -1 when malformed. */
 int util_parse_rfc3339(const char *s, time_t *out);
 /* "YYYY-MM-DD" → [start, end) of that local day; -1 when malformed. */

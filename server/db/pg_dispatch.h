@@ -7,6 +7,7 @@
 
 #include "fieldd/db.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -50,10 +51,28 @@ int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows
 int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
 		  const int64_t *versions, int n, time_t from, time_t to);
 
-/* A decimal integer at p (NULL reads as 0); the character after it in *end. */
-int64_t pg_dec(const char *p, const char **end);
+/* A decimal integer at p (PostgreSQL's int8 output; NULL reads as 0); the character after it
+ * in *end. Inline so that the loaders and the schedule cache share it without calling
+ * into each other's files.
+ * Thousands of these per proposal: strtoll's locale handling cost more than the rest. */
+static inline int64_t pg_dec(const char *p, const char **end)
+{
+	bool neg = p && *p == '-';
+	if (!p) {
+		*end = "";
+		return 0;
+	}
+	if (neg)
+		p++;
+	int64_t v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	*end = p;
+	return neg ? -v : v;
+}
 
-/* Forgets everything the schedule cache holds (tests, and a database seen anew). */
+/* Forgets everything the schedule cache holds (it also does so by itself when
+ * db_generation() moves: a database seen anew). */
 void schedule_cache_clear(void);
 
 #endif

@@ -1,7 +1,7 @@
 /* Sessions, login throttling, idempotency keys and housekeeping. */
 #include "fieldd/arena.h"
 #include "fieldd/db.h"
-#include "fieldd/http.h"
+#include "fieldd/auth.h"
 #include "fieldd/pg.h"
 
 #include <stdio.h>

@@ -24,24 +24,6 @@ static const char *epoch(struct arena *a, time_t t)
 	return arena_printf(a, "%lld", (long long)t);
 }
 
-/* A decimal integer at p (PostgreSQL's int8 output); the character after it in *end.
- * Thousands of these per proposal: strtoll's locale handling cost more than the rest. */
-int64_t pg_dec(const char *p, const char **end)
-{
-	bool neg = p && *p == '-';
-	if (!p) {
-		*end = "";
-		return 0;
-	}
-	if (neg)
-		p++;
-	int64_t v = 0;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (*p++ - '0');
-	*end = p;
-	return neg ? -v : v;
-}
-
 int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows *rows, time_t from,
 			    time_t to, struct dsp_person **out)
 {

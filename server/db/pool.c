@@ -6,7 +6,6 @@
 #include "fieldd/arena.h"
 #include "fieldd/config.h"
 #include "fieldd/log.h"
-#include "pg_dispatch.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -20,7 +19,7 @@
 #define PG(db) ((PGconn *)(db)->pg)
 
 static atomic_int next_slot;
-static atomic_long st_connections, st_reconnects, st_failures, st_retries;
+static atomic_long st_connections, st_reconnects, st_failures, st_retries, st_generation;
 /* Each thread's connection; closed by the key's destructor when the thread ends. */
 static pthread_key_t thread_key;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
@@ -147,8 +146,8 @@ static int ensure_up(struct db *db)
 	}
 	db->up = true;
 	atomic_fetch_add(&st_connections, 1);
-	/* the database may not be the one the cache was read from (a restore, a failover) */
-	schedule_cache_clear();
+	/* the database may not be the one caches were read from (a restore, a failover) */
+	atomic_fetch_add(&st_generation, 1);
 	return 0;
 }
 
@@ -459,6 +458,11 @@ bool db_err_unavailable(const struct db *db)
 	return (s[0] == '0' && s[1] == '8') || !strcmp(s, "57014") || !strcmp(s, "55P03") ||
 	       !strcmp(s, "57P01") || !strcmp(s, "57P02") || !strcmp(s, "57P03") ||
 	       !strcmp(s, "53300");
+}
+
+long db_generation(void)
+{
+	return atomic_load(&st_generation);
 }
 
 void db_pool_stats(struct db_pool_stats *out)

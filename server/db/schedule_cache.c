@@ -66,15 +66,40 @@ static void grow(void)
 	free(old);
 }
 
-void schedule_cache_clear(void)
+static void drop_all(void)
 {
-	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < cap; i++)
 		free(tab[i].busy);
 	free(tab);
 	tab = NULL;
 	cap = used = 0;
+}
+
+void schedule_cache_clear(void)
+{
+	pthread_mutex_lock(&mu);
+	drop_all();
 	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * The database may not be the one the cache was read from after any connection
+ * was made again (a restore, a failover): the pool counts (re)connections in
+ * db_generation(), and the cache forgets everything when that count moved. The
+ * pool never calls the cache, so the dependency runs one way.
+ */
+static long seen_gen;
+
+static long check_generation(void)
+{
+	long gen = db_generation();
+	pthread_mutex_lock(&mu);
+	if (gen != seen_gen) {
+		drop_all();
+		seen_gen = gen;
+	}
+	pthread_mutex_unlock(&mu);
+	return gen;
 }
 
 /* Copies into p the intervals of src[0..n) that overlap [from, to). */
@@ -114,8 +139,8 @@ static bool lookup(struct arena *a, struct dsp_person *p, int64_t version, time_
 	return hit;
 }
 
-static void store(int64_t id, int64_t version, time_t lo, time_t hi, const struct dsp_busy *b,
-		  int n)
+static void store(long gen, int64_t id, int64_t version, time_t lo, time_t hi,
+		  const struct dsp_busy *b, int n)
 {
 	struct dsp_busy *copy = NULL;
 	if (n > 0) {
@@ -125,6 +150,11 @@ static void store(int64_t id, int64_t version, time_t lo, time_t hi, const struc
 		memcpy(copy, b, sizeof *copy * (size_t)n);
 	}
 	pthread_mutex_lock(&mu);
+	if (gen != seen_gen) { /* read before a reconnection: maybe from another database */
+		pthread_mutex_unlock(&mu);
+		free(copy);
+		return;
+	}
 	if ((used + 1) * 4 > cap * 3)
 		grow();
 	struct entry *e = find(id);
@@ -173,6 +203,7 @@ DB_STMT(q_schedule_read,
 int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
 		  const int64_t *versions, int n, time_t from, time_t to)
 {
+	long gen = check_generation();
 	int *miss = arena_alloc(a, sizeof *miss * (size_t)(n ? n : 1));
 	int nmiss = 0;
 	for (int i = 0; i < n; i++)
@@ -212,7 +243,7 @@ int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
 			busy_array(db_cell(&rows, r, c_be), b, cnt, true);
 		}
 		if (version >= 0)
-			store(id, version, lo, hi, b, cnt);
+			store(gen, id, version, lo, hi, b, cnt);
 		for (int k = 0; k < nmiss; k++)
 			if (people[miss[k]].id == id)
 				take(a, &people[miss[k]], b, cnt, from, to);

@@ -1,9 +1,18 @@
 /* Account rules: logins, passwords, login throttling. */
 #include "fieldd/domain.h"
+#include "fieldd/auth.h"
 
 #include <string.h>
 
 const char *const domain_roles[] = {"admin", "dispatcher", "lead", "engineer", NULL};
+
+unsigned role_bit(const char *name)
+{
+	for (unsigned i = 0; name && domain_roles[i]; i++)
+		if (strcmp(name, domain_roles[i]) == 0)
+			return 1u << i;
+	return 0;
+}
 const char *const domain_device_kinds[] = {"desktop", "laptop", "printer", "monitor", "network",
 					   "scanner", "server", "phone",   "other",   NULL};
 

@@ -12,7 +12,7 @@
 /* the people who go on visits and so have visit calendars */
 #define FIELD (ROLE_LEAD | ROLE_ENGINEER)
 
-const struct route http_routes[] = {
+const struct route handler_routes[] = {
     {"GET", "/healthz", h_healthz, BODY_NONE, 0, 0, TX_NONE, 0},
     {"GET", "/readyz", h_readyz, BODY_NONE, 0, 0, TX_NONE, 0},
     {"GET", "/metrics", h_metrics, BODY_NONE, 0, 0, TX_NONE, 0},
@@ -98,4 +98,4 @@ const struct route http_routes[] = {
     {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ, 0},
 };
 
-const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];
+const size_t handler_nroutes = sizeof handler_routes / sizeof handler_routes[0];

@@ -712,8 +712,13 @@ static int open_listener(const struct sockaddr_in *addr)
 	return fd;
 }
 
-int http_start(void)
+const struct route *http_routes;
+size_t http_nroutes;
+
+int http_start(const struct route *routes, size_t n)
 {
+	http_routes = routes;
+	http_nroutes = n;
 	struct sockaddr_in addr;
 	memset(&addr, 0, sizeof addr);
 	addr.sin_family = AF_INET;

@@ -14,15 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-unsigned role_bit(const char *name)
-{
-	static const char *const names[] = {"admin", "dispatcher", "lead", "engineer"};
-	for (unsigned i = 0; name && i < 4; i++)
-		if (strcmp(name, names[i]) == 0)
-			return 1u << i;
-	return 0;
-}
-
 const char *http_param(struct http_req *r, int i)
 {
 	return i >= 0 && i < r->nparams ? r->params[i] : NULL;

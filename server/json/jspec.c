@@ -160,45 +160,9 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-static bool digits(const char *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 bool jspec_is_rfc3339(const char *s)
 {
-	/* YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM) */
-	size_t n = strlen(s);
-	if (n < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-	    !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
-	    s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
-		return false;
-	int mon = atoi(s + 5), day = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14),
-	    sec = atoi(s + 17);
-	int year = atoi(s);
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] || h > 23 || mi > 59 || sec > 59)
-		return false;
-	if (mon == 2 && day == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-		return false;
-	const char *p = s + 19;
-	if (*p == '.') {
-		p++;
-		const char *f = p;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p == f || p - f > 9)
-			return false;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		return true;
-	if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) && p[3] == ':' &&
-	    digits(p + 4, 2))
-		return atoi(p + 1) <= 23 && atoi(p + 4) <= 59;
-	return false;
+	return util_is_rfc3339(s);
 }
 
 static bool in_enum(const char *const *enums, const char *s)

@@ -1,5 +1,6 @@
 /* Fuzz target: route matching over the real route table, any method and path. */
 #include "fieldd/arena.h"
+#include "fieldd/handlers.h"
 #include "fieldd/router.h"
 
 #include <stddef.h>
@@ -19,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *params[HTTP_MAX_PARAMS];
 		int idx = -1, np = 0;
 		char allow[64];
-		router_match(a, http_routes, http_nroutes, methods[data[0] % 6], path, &idx, params,
-			     &np, allow, sizeof allow);
+		router_match(a, handler_routes, handler_nroutes, methods[data[0] % 6], path, &idx,
+			     params, &np, allow, sizeof allow);
 	}
 	arena_free(a);
 	return 0;

@@ -1,7 +1,7 @@
 /* Account rules: login names, password length in characters, login throttling. */
 #include "check.h"
 #include "fieldd/domain.h"
-#include "fieldd/http.h"
+#include "fieldd/auth.h"
 
 #include <string.h>
 

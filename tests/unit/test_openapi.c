@@ -1,12 +1,13 @@
 /*
  * docs/openapi.json against the route table: the embedded document must list
- * exactly the routes of http_routes, and describe each the way the daemon
+ * exactly the routes of handler_routes, and describe each the way the daemon
  * behaves (auth errors, body errors, idempotency, 503, paging, roles).
  */
 #include "check.h"
 #include "fieldd/domain.h"
 #include "fieldd/embed.h"
 #include "fieldd/errors.h"
+#include "fieldd/handlers.h"
 #include "fieldd/http.h"
 
 #include <ctype.h>
@@ -78,11 +79,11 @@ static struct json_object *operation(const struct route *rt)
 
 static const struct route *route_for(const char *method_lc, const char *path)
 {
-	for (size_t i = 0; i < http_nroutes; i++) {
+	for (size_t i = 0; i < handler_nroutes; i++) {
 		char m[16];
-		lower(m, http_routes[i].method, sizeof m);
-		if (!strcmp(m, method_lc) && !strcmp(http_routes[i].pattern, path))
-			return &http_routes[i];
+		lower(m, handler_routes[i].method, sizeof m);
+		if (!strcmp(m, method_lc) && !strcmp(handler_routes[i].pattern, path))
+			return &handler_routes[i];
 	}
 	return NULL;
 }
@@ -155,8 +156,8 @@ static void test_security_schemes(void)
 /* Every route of the table is in the document. */
 static void test_every_route_documented(void)
 {
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		if (!CHECK_MSG(operation(rt) != NULL, "route is documented under paths"))
 			where(rt);
 	}
@@ -191,7 +192,7 @@ static void test_no_extra_operations(void)
 		if (!CHECK_MSG(ops > 0, "path has at least one operation"))
 			fprintf(stderr, "\tpath: %s\n", path);
 	}
-	CHECK_INT_EQ(nops, http_nroutes);
+	CHECK_INT_EQ(nops, handler_nroutes);
 }
 
 /* Every "$ref" anywhere in the document points at something. */
@@ -233,8 +234,8 @@ static void test_operations(void)
 {
 	int nids = 0;
 	const char *ids[256];
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		struct json_object *op = operation(rt);
 		if (!op)
 			continue; /* reported by test_every_route_documented */
@@ -283,8 +284,8 @@ static void test_operations(void)
 static void test_auth(void)
 {
 	struct json_object *global = get(doc, "security");
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		struct json_object *op = operation(rt);
 		if (!op)
 			continue;
@@ -316,8 +317,8 @@ static void test_auth(void)
 
 static void test_bodies(void)
 {
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		struct json_object *op = operation(rt);
 		if (!op)
 			continue;
@@ -363,8 +364,8 @@ static int has_retry_after(struct json_object *r)
 
 static void test_idempotency_and_availability(void)
 {
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		if (!operation(rt))
 			continue;
 		struct json_object *ik = param(rt, "header", "Idempotency-Key");
@@ -388,8 +389,8 @@ static void test_idempotency_and_availability(void)
 		}
 	}
 	/* login: throttled with 429 and Retry-After */
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		if (strcmp(rt->method, "POST") || strcmp(rt->pattern, "/api/v1/session"))
 			continue;
 		struct json_object *r = response(rt, "429");
@@ -400,8 +401,8 @@ static void test_idempotency_and_availability(void)
 /* Path parameters: each {x} declared (in: path, required), none declared in vain. */
 static void test_path_params(void)
 {
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		if (!operation(rt))
 			continue;
 		int n = 0;
@@ -445,8 +446,8 @@ static void test_path_params(void)
 static void test_lists(void)
 {
 	int lists = 0;
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		if (!operation(rt))
 			continue;
 		struct json_object *schema = resolve(
@@ -461,9 +462,9 @@ static void test_lists(void)
 		lists += is_paged_list;
 		if (!CHECK_INT_EQ(is_paged_list, paged))
 			where(rt);
-		if (one_page && !CHECK_MSG(!param(rt, "query", "limit") &&
-					       !param(rt, "query", "cursor"),
-					   "a one-page list takes neither limit nor cursor"))
+		if (one_page &&
+		    !CHECK_MSG(!param(rt, "query", "limit") && !param(rt, "query", "cursor"),
+			       "a one-page list takes neither limit nor cursor"))
 			where(rt);
 		if (is_list) {
 			struct json_object *items = resolve(get(props, "items"));

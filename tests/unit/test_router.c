@@ -1,6 +1,7 @@
 /* Route matching against the real table and against small local tables. */
 #include "check.h"
 #include "fieldd/arena.h"
+#include "fieldd/handlers.h"
 #include "fieldd/http.h"
 #include "fieldd/router.h"
 
@@ -33,15 +34,15 @@ static struct match run(const struct route *t, size_t n, const char *method, con
 
 static struct match real(const char *method, const char *path)
 {
-	return run(http_routes, http_nroutes, method, path);
+	return run(handler_routes, handler_nroutes, method, path);
 }
 
 /* Index of the row (method, pattern) in the real table, -1 when absent. */
 static int row(const char *method, const char *pattern)
 {
-	for (size_t i = 0; i < http_nroutes; i++)
-		if (!strcmp(http_routes[i].method, method) &&
-		    !strcmp(http_routes[i].pattern, pattern))
+	for (size_t i = 0; i < handler_nroutes; i++)
+		if (!strcmp(handler_routes[i].method, method) &&
+		    !strcmp(handler_routes[i].pattern, pattern))
 			return (int)i;
 	return -1;
 }
@@ -58,13 +59,13 @@ static void test_real_literal(void)
 	m = real("POST", "/api/v1/session");
 	CHECK_INT_EQ(m.res, ROUTER_FOUND);
 	CHECK_INT_EQ(m.idx, row("POST", "/api/v1/session"));
-	CHECK_INT_EQ(http_routes[m.idx].body, BODY_JSON);
-	CHECK_INT_EQ(http_routes[m.idx].roles, 0);
+	CHECK_INT_EQ(handler_routes[m.idx].body, BODY_JSON);
+	CHECK_INT_EQ(handler_routes[m.idx].roles, 0);
 
 	m = real("DELETE", "/api/v1/session");
 	CHECK_INT_EQ(m.res, ROUTER_FOUND);
 	CHECK_INT_EQ(m.idx, row("DELETE", "/api/v1/session"));
-	CHECK(http_routes[m.idx].roles != 0);
+	CHECK(handler_routes[m.idx].roles != 0);
 
 	m = real("GET", "/api/v1/openapi.json");
 	CHECK_INT_EQ(m.res, ROUTER_FOUND);
@@ -173,8 +174,8 @@ static void test_real_head(void)
 /* Every row is reachable: its own pattern, with params filled in, finds it. */
 static void test_real_every_row_reachable(void)
 {
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		char path[256];
 		size_t o = 0;
 		int nparams = 0;
@@ -208,9 +209,9 @@ static void test_real_every_row_reachable(void)
 static void test_real_table_shape(void)
 {
 	static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
-	CHECK(http_nroutes > 0);
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct route *rt = &http_routes[i];
+	CHECK(handler_nroutes > 0);
+	for (size_t i = 0; i < handler_nroutes; i++) {
+		const struct route *rt = &handler_routes[i];
 		int known = 0;
 		for (const char *const *m = methods; *m; m++)
 			known |= !strcmp(*m, rt->method);
@@ -220,7 +221,7 @@ static void test_real_table_shape(void)
 		CHECK(rt->pattern[0] == '/');
 		CHECK(pl == 1 || rt->pattern[pl - 1] != '/');
 		CHECK(strstr(rt->pattern, "//") == NULL);
-		CHECK_NOT_NULL(rt->fn);
+		CHECK(rt->fn != NULL);
 		CHECK((rt->roles & ~(unsigned)ROLES_ANY) == 0);
 		if (rt->body == BODY_JSON) {
 			CHECK(rt->max_body > 0);
@@ -232,8 +233,8 @@ static void test_real_table_shape(void)
 		if (strcmp(rt->method, "GET") != 0 && rt->tx != TX_NONE)
 			CHECK_INT_EQ(rt->tx, TX_WRITE);
 		for (size_t j = 0; j < i; j++)
-			if (!CHECK(strcmp(http_routes[j].method, rt->method) ||
-				   strcmp(http_routes[j].pattern, rt->pattern)))
+			if (!CHECK(strcmp(handler_routes[j].method, rt->method) ||
+				   strcmp(handler_routes[j].pattern, rt->pattern)))
 				fprintf(stderr, "\tduplicate: %s %s\n", rt->method, rt->pattern);
 	}
 }
