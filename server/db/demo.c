@@ -1,4 +1,4 @@
-/* fieldd demo: loads server/db/demo.sql (embedded) into an empty organisation. */
+/* fieldd demo: loads demo/demo.sql (embedded) into an empty organisation. */
 #include "fieldd/arena.h"
 #include "fieldd/db.h"
 #include "fieldd/embed.h"

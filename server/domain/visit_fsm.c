@@ -37,9 +37,8 @@ static void verdict(struct step_verdict *v, int status, const char *code, const 
 	v->next = next;
 }
 
-static void out_of_order(struct step_verdict *v, const struct visit_facts *f)
+static void out_of_order(struct step_verdict *v)
 {
-	(void)f;
 	verdict(v, 409, "step_out_of_order", "this step does not fit the visit's current status",
 		NULL);
 }
@@ -59,72 +58,97 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 	switch (step) {
 	case STEP_PRECALL:
 		if (!is(f, "proposed") && !is(f, "confirmed"))
-			out_of_order(v, f);
+			out_of_order(v);
 		return; /* next status depends on the outcome */
 	case STEP_DEPART:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed"))
-			return out_of_order(v, f);
+		if (!is(f, "confirmed")) {
+			out_of_order(v);
+			return;
+		}
 		v->next = "en_route";
 		return;
 	case STEP_LATE:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed") && !is(f, "en_route"))
-			return out_of_order(v, f);
+		if (!is(f, "confirmed") && !is(f, "en_route")) {
+			out_of_order(v);
+			return;
+		}
 		return;
 	case STEP_ARRIVE:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed") && !is(f, "en_route"))
-			return out_of_order(v, f);
-		if (f->requires_lead && !f->has_lead)
-			return verdict(v, 422, "lead_required",
-				       "this ticket needs the team lead on the visit", NULL);
+		if (!is(f, "confirmed") && !is(f, "en_route")) {
+			out_of_order(v);
+			return;
+		}
+		if (f->requires_lead && !f->has_lead) {
+			verdict(v, 422, "lead_required",
+				"this ticket needs the team lead on the visit", NULL);
+			return;
+		}
 		v->next = "on_site";
 		return;
 	case STEP_ESTIMATE:
-		if (!is(f, "on_site"))
-			return out_of_order(v, f);
+		if (!is(f, "on_site")) {
+			out_of_order(v);
+			return;
+		}
 		return;
 	case STEP_CONSENT:
-		if (!is(f, "on_site") || !f->has_estimate)
-			return out_of_order(v, f);
+		if (!is(f, "on_site") || !f->has_estimate) {
+			out_of_order(v);
+			return;
+		}
 		return;
 	case STEP_COMPLETE:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "on_site"))
-			return out_of_order(v, f);
-		if (f->requires_lead && !f->has_lead)
-			return verdict(v, 422, "lead_required",
-				       "this ticket needs the team lead on the visit", NULL);
-		if (f->work_done && !(f->has_estimate && f->has_consent))
-			return verdict(
-			    v, 422, "consent_required",
-			    "explain the expected time (estimate) and get the customer's "
-			    "consent before the work",
-			    NULL);
-		if (!f->resolved && !f->has_follow_up_reason)
-			return verdict(
-			    v, 422, "follow_up_reason_required",
-			    "an unresolved visit needs a clear reason for the next visit", NULL);
-		if (f->checklist_required && !f->checklist_complete)
-			return verdict(v, 422, "checklist_incomplete",
-				       "complete the inspection checklist first (R9)", NULL);
+		if (!is(f, "on_site")) {
+			out_of_order(v);
+			return;
+		}
+		if (f->requires_lead && !f->has_lead) {
+			verdict(v, 422, "lead_required",
+				"this ticket needs the team lead on the visit", NULL);
+			return;
+		}
+		if (f->work_done && !(f->has_estimate && f->has_consent)) {
+			verdict(v, 422, "consent_required",
+				"explain the expected time (estimate) and get the customer's "
+				"consent before the work",
+				NULL);
+			return;
+		}
+		if (!f->resolved && !f->has_follow_up_reason) {
+			verdict(v, 422, "follow_up_reason_required",
+				"an unresolved visit needs a clear reason for the next visit",
+				NULL);
+			return;
+		}
+		if (f->checklist_required && !f->checklist_complete) {
+			verdict(v, 422, "checklist_incomplete",
+				"complete the inspection checklist first (R9)", NULL);
+			return;
+		}
 		v->next = "completed";
 		return;
 	case STEP_ABSENT:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed") && !is(f, "en_route") && !is(f, "on_site"))
-			return out_of_order(v, f);
+		if (!is(f, "confirmed") && !is(f, "en_route") && !is(f, "on_site")) {
+			out_of_order(v);
+			return;
+		}
 		v->next = "absent";
 		return;
 	case STEP_CANCEL:
-		if (!is(f, "proposed") && !is(f, "confirmed") && !is(f, "en_route"))
-			return out_of_order(v, f);
+		if (!is(f, "proposed") && !is(f, "confirmed") && !is(f, "en_route")) {
+			out_of_order(v);
+			return;
+		}
 		v->next = "cancelled";
 		return;
 	}

@@ -1,4 +1,5 @@
 /* Unit tests for dispatch proposals (server/domain/proposal.c, SPEC §3). */
+#include "check.h"
 #include "fieldd/dispatch.h"
 #include "fieldd/domain.h"
 
@@ -8,39 +9,16 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
-static int checks;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		checks++;                                                                          \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		checks++;                                                                          \
-		if (a_ != b_) {                                                                    \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,        \
-				__LINE__, #a, #b, a_, b_);                                         \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
 /* t is the local time y-mo-d h:mi */
 #define CHECK_AT(t, y, mo, d, h, mi)                                                               \
 	do {                                                                                       \
 		time_t t_ = (t), w_ = at(y, mo, d, h, mi);                                         \
-		checks++;                                                                          \
+		check_total_++;                                                                    \
 		if (t_ != w_) {                                                                    \
 			char g_[32], e_[32];                                                       \
 			fprintf(stderr, "%s:%d: %s is %s, expected %s\n", __FILE__, __LINE__, #t,  \
 				fmt(t_, g_), fmt(w_, e_));                                         \
-			failures++;                                                                \
+			check_failed_++;                                                           \
 		}                                                                                  \
 	} while (0)
 
@@ -129,23 +107,23 @@ static void test_calendar(void)
 	struct tm tm;
 	time_t t = at(2026, 3, MON, 12, 0);
 	localtime_r(&t, &tm);
-	CHECK_EQ(tm.tm_wday, 1);
-	CHECK_EQ(tm.tm_gmtoff, 9 * 3600);
+	CHECK_INT_EQ(tm.tm_wday, 1);
+	CHECK_INT_EQ(tm.tm_gmtoff, 9 * 3600);
 }
 
 static void test_kind_bit(void)
 {
-	CHECK_EQ(dsp_kind_bit("desktop"), 1u << 0);
-	CHECK_EQ(dsp_kind_bit("laptop"), 1u << 1);
-	CHECK_EQ(dsp_kind_bit("printer"), 1u << 2);
-	CHECK_EQ(dsp_kind_bit("network"), 1u << 4);
-	CHECK_EQ(dsp_kind_bit("other"), 1u << 8);
-	CHECK_EQ(dsp_kind_bit("Desktop"), 0);
-	CHECK_EQ(dsp_kind_bit("toaster"), 0);
-	CHECK_EQ(dsp_kind_bit(""), 0);
-	CHECK_EQ(dsp_kind_bit(NULL), 0);
+	CHECK_INT_EQ(dsp_kind_bit("desktop"), 1u << 0);
+	CHECK_INT_EQ(dsp_kind_bit("laptop"), 1u << 1);
+	CHECK_INT_EQ(dsp_kind_bit("printer"), 1u << 2);
+	CHECK_INT_EQ(dsp_kind_bit("network"), 1u << 4);
+	CHECK_INT_EQ(dsp_kind_bit("other"), 1u << 8);
+	CHECK_INT_EQ(dsp_kind_bit("Desktop"), 0);
+	CHECK_INT_EQ(dsp_kind_bit("toaster"), 0);
+	CHECK_INT_EQ(dsp_kind_bit(""), 0);
+	CHECK_INT_EQ(dsp_kind_bit(NULL), 0);
 	for (int i = 0; domain_device_kinds[i]; i++)
-		CHECK_EQ(dsp_kind_bit(domain_device_kinds[i]), 1u << i);
+		CHECK_INT_EQ(dsp_kind_bit(domain_device_kinds[i]), 1u << i);
 }
 
 static void test_is_working(void)
@@ -211,20 +189,20 @@ static void test_skill_filter(void)
 	struct dsp_request r = req(at(2026, 3, MON, 9, 0), ps, 3);
 	struct dsp_proposal p = propose(&r);
 	CHECK(p.found);
-	CHECK_EQ(p.engineer_id, 2);
-	CHECK_EQ(p.lead_id, 0);
+	CHECK_INT_EQ(p.engineer_id, 2);
+	CHECK_INT_EQ(p.lead_id, 0);
 	CHECK(p.meets_due);
 	CHECK_AT(p.start, 2026, 3, MON, 9, 0);
 	CHECK_AT(p.end, 2026, 3, MON, 10, 0);
 
 	r.kind = 2; /* printer */
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 
 	r.kind = 4; /* network: nobody */
 	p = propose(&r);
 	CHECK(!p.found);
-	CHECK_EQ(p.engineer_id, 0);
+	CHECK_INT_EQ(p.engineer_id, 0);
 
 	r.kind = 99; /* not a kind */
 	p = propose(&r);
@@ -392,7 +370,7 @@ static void test_last_engineer(void)
 	struct dsp_request r = req(at(2026, 3, MON, 9, 0), ps, 3);
 	r.last_engineer_id = 2;
 	struct dsp_proposal p = propose(&r);
-	CHECK_EQ(p.engineer_id, 2);
+	CHECK_INT_EQ(p.engineer_id, 2);
 	CHECK(p.meets_due);
 
 	/* even when someone else could come earlier */
@@ -400,13 +378,13 @@ static void test_last_engineer(void)
 	ps[1].busy = &b;
 	ps[1].nbusy = 1;
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 2);
+	CHECK_INT_EQ(p.engineer_id, 2);
 	CHECK_AT(p.start, 2026, 3, MON, 15, 0);
 
 	/* but not past due_at: then the least loaded who can */
 	r.due_at = at(2026, 3, MON, 12, 0);
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 	CHECK_AT(p.start, 2026, 3, MON, 9, 0);
 	CHECK(p.meets_due);
 
@@ -415,19 +393,19 @@ static void test_last_engineer(void)
 	ps[1].skills = PRINTER;
 	r.due_at = at(2026, 3, FRI, 18, 0);
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 
 	/* nor one who is now a lead */
 	ps[1].skills = DESKTOP;
 	ps[1].is_lead = true;
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 
 	/* an unknown last engineer changes nothing */
 	ps[1].is_lead = false;
 	r.last_engineer_id = 42;
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 }
 
 static void test_least_loaded(void)
@@ -436,7 +414,7 @@ static void test_least_loaded(void)
 				  eng(4, LAPTOP, 0)};
 	struct dsp_request r = req(at(2026, 3, MON, 9, 0), ps, 4);
 	struct dsp_proposal p = propose(&r);
-	CHECK_EQ(p.engineer_id, 2); /* load 2, lower id than 3 */
+	CHECK_INT_EQ(p.engineer_id, 2); /* load 2, lower id than 3 */
 
 	/* the least loaded is busy until after due_at: the next one who fits */
 	struct dsp_busy b = {at(2026, 3, MON, 9, 0), at(2026, 3, MON, 18, 0)};
@@ -444,13 +422,13 @@ static void test_least_loaded(void)
 	ps[2].nbusy = 1;
 	r.due_at = at(2026, 3, MON, 18, 0);
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 3);
+	CHECK_INT_EQ(p.engineer_id, 3);
 	CHECK_AT(p.start, 2026, 3, MON, 9, 0);
 
 	/* the preferred one wins at its own earliest window if it meets due_at */
 	b.end = at(2026, 3, MON, 13, 0);
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 2);
+	CHECK_INT_EQ(p.engineer_id, 2);
 	CHECK_AT(p.start, 2026, 3, MON, 13, 0);
 	CHECK(p.meets_due);
 }
@@ -470,15 +448,15 @@ static void test_requires_lead(void)
 
 	/* without requires_lead the lead's diary is irrelevant */
 	struct dsp_proposal p = propose(&r);
-	CHECK_EQ(p.engineer_id, 1);
-	CHECK_EQ(p.lead_id, 0);
+	CHECK_INT_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.lead_id, 0);
 	CHECK_AT(p.start, 2026, 3, MON, 9, 0);
 
 	r.requires_lead = true;
 	p = propose(&r);
 	CHECK(p.found);
-	CHECK_EQ(p.engineer_id, 1); /* engineer 2 has no team lead */
-	CHECK_EQ(p.lead_id, 10);
+	CHECK_INT_EQ(p.engineer_id, 1); /* engineer 2 has no team lead */
+	CHECK_INT_EQ(p.lead_id, 10);
 	CHECK_AT(p.start, 2026, 3, MON, 10, 0);
 	CHECK_AT(p.end, 2026, 3, MON, 11, 0);
 	CHECK(p.meets_due);
@@ -488,7 +466,7 @@ static void test_requires_lead(void)
 	ps[0].busy = eb;
 	ps[0].nbusy = 1;
 	p = propose(&r);
-	CHECK_EQ(p.lead_id, 10);
+	CHECK_INT_EQ(p.lead_id, 10);
 	CHECK_AT(p.start, 2026, 3, MON, 13, 0);
 
 	/* the lead keeps shorter hours: both must be working */
@@ -522,8 +500,8 @@ static void test_requires_lead(void)
 	ps[0].team_lead = 0;
 	ps[2].team_lead = 10;
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 2);
-	CHECK_EQ(p.lead_id, 10);
+	CHECK_INT_EQ(p.engineer_id, 2);
+	CHECK_INT_EQ(p.lead_id, 10);
 	CHECK_AT(p.start, 2026, 3, MON, 9, 0);
 
 	/* the lead never works when the engineer does */
@@ -547,25 +525,25 @@ static void test_due_too_soon(void)
 	struct dsp_proposal p = propose(&r);
 	CHECK(p.found);
 	CHECK(!p.meets_due);
-	CHECK_EQ(p.engineer_id, 2); /* the earliest overall window */
+	CHECK_INT_EQ(p.engineer_id, 2); /* the earliest overall window */
 	CHECK_AT(p.start, 2026, 3, MON, 11, 0);
 
 	/* the same earliest window: the preference order decides */
 	ba.end = at(2026, 3, MON, 11, 0);
 	p = propose(&r);
 	CHECK(!p.meets_due);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 	CHECK_AT(p.start, 2026, 3, MON, 11, 0);
 	r.last_engineer_id = 2;
 	p = propose(&r);
-	CHECK_EQ(p.engineer_id, 2);
+	CHECK_INT_EQ(p.engineer_id, 2);
 
 	/* ending exactly at due_at meets it */
 	r.due_at = at(2026, 3, MON, 12, 0);
 	r.last_engineer_id = 0;
 	p = propose(&r);
 	CHECK(p.meets_due);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 	CHECK_AT(p.end, 2026, 3, MON, 12, 0);
 
 	/* due_at already past */
@@ -596,8 +574,8 @@ static void test_horizon(void)
 	r.horizon_days = 2;
 	struct dsp_proposal p = propose(&r);
 	CHECK(!p.found);
-	CHECK_EQ(p.engineer_id, 0);
-	CHECK_EQ(p.lead_id, 0);
+	CHECK_INT_EQ(p.engineer_id, 0);
+	CHECK_INT_EQ(p.lead_id, 0);
 	CHECK(!p.meets_due);
 
 	r.horizon_days = 3; /* ends Thursday 09:00: still nothing */
@@ -609,7 +587,7 @@ static void test_horizon(void)
 	r.due_at = r.now;
 	p = propose(&r);
 	CHECK(p.found);
-	CHECK_EQ(p.engineer_id, 1);
+	CHECK_INT_EQ(p.engineer_id, 1);
 	CHECK_AT(p.start, 2026, 3, 5, 9, 0);
 	CHECK_AT(p.end, 2026, 3, 5, 10, 0);
 	CHECK(!p.meets_due);
@@ -695,7 +673,7 @@ static void test_dst(void)
 	r.now = at(2026, 3, SAT, 12, 0);
 	p = propose(&r);
 	CHECK_AT(p.start, 2026, 3, 8, 1, 0);
-	CHECK_EQ(p.end - p.start, 3600);
+	CHECK_INT_EQ(p.end - p.start, 3600);
 	CHECK(dsp_is_working(&ps[0], p.start, p.end));
 
 	struct dsp_busy b = {at(2026, 3, 8, 1, 0), at(2026, 3, 8, 4, 0)};
@@ -876,7 +854,7 @@ static void test_against_oracle(void)
 		found += want.found;
 		met += want.found && want.meets_due;
 	}
-	CHECK_EQ(mismatches, 0);
+	CHECK_INT_EQ(mismatches, 0);
 	/* the cases must exercise both outcomes */
 	CHECK(found > 100 && met > 50 && found - met > 20 && found < 390);
 	printf("oracle: 400 cases, %d found, %d meeting due_at\n", found, met);
@@ -914,7 +892,7 @@ static void test_speed(void)
 	double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
 		    1e3 / RUNS;
 	CHECK(p.found);
-	CHECK_EQ(p.engineer_id, 8);
+	CHECK_INT_EQ(p.engineer_id, 8);
 	CHECK(!p.meets_due);
 	CHECK_AT(p.start, 2026, 3, 13, 9, 0); /* Monday 16th 09:00-10:00 ends past the horizon */
 	printf("speed: %d engineers x %d busy each, 14 days: %.0f us per proposal\n", N, PER, us);
@@ -924,22 +902,21 @@ static void test_speed(void)
 int main(void)
 {
 	use_tz("Asia/Seoul");
-	test_calendar();
-	test_kind_bit();
-	test_is_working();
-	test_is_free();
-	test_skill_filter();
-	test_working_hours();
-	test_busy();
-	test_last_engineer();
-	test_least_loaded();
-	test_requires_lead();
-	test_due_too_soon();
-	test_horizon();
-	test_rounding();
-	test_dst();
-	test_against_oracle();
-	test_speed();
-	printf("test_proposal: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	CHECK_RUN(test_calendar);
+	CHECK_RUN(test_kind_bit);
+	CHECK_RUN(test_is_working);
+	CHECK_RUN(test_is_free);
+	CHECK_RUN(test_skill_filter);
+	CHECK_RUN(test_working_hours);
+	CHECK_RUN(test_busy);
+	CHECK_RUN(test_last_engineer);
+	CHECK_RUN(test_least_loaded);
+	CHECK_RUN(test_requires_lead);
+	CHECK_RUN(test_due_too_soon);
+	CHECK_RUN(test_horizon);
+	CHECK_RUN(test_rounding);
+	CHECK_RUN(test_dst);
+	CHECK_RUN(test_against_oracle);
+	CHECK_RUN(test_speed);
+	return CHECK_DONE();
 }

@@ -3,45 +3,11 @@
  * and the visit state machine (server/domain/visit_fsm.c: R3-R6, R10), every
  * rule code and every step in every status.
  */
+#include "check.h"
 #include "fieldd/domain.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static int failures;
-static int checks;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		checks++;                                                                          \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		checks++;                                                                          \
-		if (a_ != b_) {                                                                    \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,        \
-				__LINE__, #a, #b, a_, b_);                                         \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-/* NULL-safe string equality */
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		checks++;                                                                          \
-		if ((a_ == NULL) != (b_ == NULL) || (a_ && strcmp(a_, b_))) {                      \
-			fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__,    \
-				__LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");         \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 /* ---- intake ---------------------------------------------------------------------------- */
 
@@ -71,33 +37,33 @@ static void test_defaults(void)
 	struct intake_rules r;
 	memset(&r, 0x55, sizeof r);
 	domain_intake_defaults(&r);
-	CHECK_EQ(r.sla_hours[0], 4); /* R11 */
-	CHECK_EQ(r.sla_hours[1], 8);
-	CHECK_EQ(r.sla_hours[2], 24);
-	CHECK_EQ(r.sla_hours[3], 72);
-	CHECK_EQ(r.repeat_window_days, 90);   /* R7 */
-	CHECK_EQ(r.first_contact_vip_min, 5); /* R14 */
-	CHECK_EQ(r.first_contact_min, 30);
+	CHECK_INT_EQ(r.sla_hours[0], 4); /* R11 */
+	CHECK_INT_EQ(r.sla_hours[1], 8);
+	CHECK_INT_EQ(r.sla_hours[2], 24);
+	CHECK_INT_EQ(r.sla_hours[3], 72);
+	CHECK_INT_EQ(r.repeat_window_days, 90);	  /* R7 */
+	CHECK_INT_EQ(r.first_contact_vip_min, 5); /* R14 */
+	CHECK_INT_EQ(r.first_contact_min, 30);
 }
 
 static void test_lists(void)
 {
 	static const char *const prios[] = {"P1", "P2", "P3", "P4"};
 	for (int i = 0; i < 4; i++)
-		CHECK_STR(domain_priorities[i], prios[i]);
+		CHECK_STR_EQ(domain_priorities[i], prios[i]);
 	CHECK(domain_priorities[4] == NULL);
 	/* R1: the four verification methods of SPEC, and nothing else */
 	static const char *const ver[] = {"callback", "employee_id", "in_person", "sso"};
 	for (int i = 0; i < 4; i++)
-		CHECK_STR(domain_verifications[i], ver[i]);
+		CHECK_STR_EQ(domain_verifications[i], ver[i]);
 	CHECK(domain_verifications[4] == NULL);
 	static const char *const ranks[] = {"staff", "manager", "dept_head", "executive"};
 	for (int i = 0; i < 4; i++)
-		CHECK_STR(domain_ranks[i], ranks[i]);
+		CHECK_STR_EQ(domain_ranks[i], ranks[i]);
 	CHECK(domain_ranks[4] == NULL);
 	static const char *const chans[] = {"sms", "email", "phone"};
 	for (int i = 0; i < 3; i++)
-		CHECK_STR(domain_contact_channels[i], chans[i]);
+		CHECK_STR_EQ(domain_contact_channels[i], chans[i]);
 	CHECK(domain_contact_channels[3] == NULL);
 	int n = 0;
 	while (domain_channels[n])
@@ -125,23 +91,23 @@ static void test_priority_and_due(void)
 	static const int hours[] = {4, 8, 24, 72};
 	for (int i = 0; i < 4; i++) {
 		struct intake_out o = intake(prios[i], "staff", false, 0);
-		CHECK_STR(o.priority, prios[i]);
-		CHECK_EQ(o.due_hours, hours[i]);
+		CHECK_STR_EQ(o.priority, prios[i]);
+		CHECK_INT_EQ(o.due_hours, hours[i]);
 		CHECK(!o.vip);
 		CHECK(!o.requires_lead);
-		CHECK_EQ(o.first_contact_target_min, 30);
+		CHECK_INT_EQ(o.first_contact_target_min, 30);
 		CHECK(o.escalations[0] == NULL);
 	}
 	/* no priority asked: P3 */
 	struct intake_out o = intake(NULL, "staff", false, 0);
-	CHECK_STR(o.priority, "P3");
-	CHECK_EQ(o.due_hours, 24);
+	CHECK_STR_EQ(o.priority, "P3");
+	CHECK_INT_EQ(o.due_hours, 24);
 	/* nonsense falls back to P3 (the HTTP layer refuses it before) */
 	static const char *const bad[] = {"P0", "P5", "p1", "X", "", "P"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		o = intake(bad[i], "staff", false, 0);
-		CHECK_STR(o.priority, "P3");
-		CHECK_EQ(o.due_hours, 24);
+		CHECK_STR_EQ(o.priority, "P3");
+		CHECK_INT_EQ(o.due_hours, 24);
 	}
 	/* configured SLA table */
 	struct intake_rules r;
@@ -153,13 +119,13 @@ static void test_priority_and_due(void)
 	for (int i = 0; i < 4; i++) {
 		struct intake_in in = {prios[i], "manager", false, 0};
 		domain_intake(&r, &in, &o);
-		CHECK_EQ(o.due_hours, r.sla_hours[i]);
+		CHECK_INT_EQ(o.due_hours, r.sla_hours[i]);
 	}
 	/* VIP raises P3 to P2, and the due time follows the raised priority */
 	struct intake_in in = {"P4", "executive", false, 0};
 	domain_intake(&r, &in, &o);
-	CHECK_STR(o.priority, "P2");
-	CHECK_EQ(o.due_hours, 2);
+	CHECK_STR_EQ(o.priority, "P2");
+	CHECK_INT_EQ(o.due_hours, 2);
 }
 
 static void test_vip(void)
@@ -170,33 +136,33 @@ static void test_vip(void)
 	for (int k = 0; k < 2; k++) {
 		struct intake_out o = intake("P4", ranks[k], false, 0);
 		CHECK(o.vip);
-		CHECK_STR(o.priority, "P2");
-		CHECK_EQ(o.due_hours, 8);
+		CHECK_STR_EQ(o.priority, "P2");
+		CHECK_INT_EQ(o.due_hours, 8);
 		CHECK(o.requires_lead);
 		CHECK(!o.repeat_fault);
-		CHECK_EQ(o.first_contact_target_min, 5);
-		CHECK_STR(escalations(&o, buf, sizeof buf), "vip");
+		CHECK_INT_EQ(o.first_contact_target_min, 5);
+		CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "vip");
 	}
 	struct intake_out o = intake("P3", "staff", true, 0); /* override */
 	CHECK(o.vip);
-	CHECK_STR(o.priority, "P2");
+	CHECK_STR_EQ(o.priority, "P2");
 	CHECK(o.requires_lead);
-	CHECK_EQ(o.first_contact_target_min, 5);
+	CHECK_INT_EQ(o.first_contact_target_min, 5);
 	o = intake(NULL, "manager", true, 0);
-	CHECK_STR(o.priority, "P2");
+	CHECK_STR_EQ(o.priority, "P2");
 	o = intake("P2", "executive", false, 0);
-	CHECK_STR(o.priority, "P2");
-	CHECK_EQ(o.due_hours, 8);
+	CHECK_STR_EQ(o.priority, "P2");
+	CHECK_INT_EQ(o.due_hours, 8);
 	o = intake("P1", "executive", false, 0); /* P1 stays P1 */
-	CHECK_STR(o.priority, "P1");
-	CHECK_EQ(o.due_hours, 4);
+	CHECK_STR_EQ(o.priority, "P1");
+	CHECK_INT_EQ(o.due_hours, 4);
 	CHECK(o.requires_lead);
 	/* managers are not VIP */
 	o = intake("P4", "manager", false, 0);
 	CHECK(!o.vip);
-	CHECK_STR(o.priority, "P4");
+	CHECK_STR_EQ(o.priority, "P4");
 	CHECK(!o.requires_lead);
-	CHECK_EQ(o.first_contact_target_min, 30);
+	CHECK_INT_EQ(o.first_contact_target_min, 30);
 	/* a custom first-contact table */
 	struct intake_rules r;
 	domain_intake_defaults(&r);
@@ -204,10 +170,10 @@ static void test_vip(void)
 	r.first_contact_min = 45;
 	struct intake_in in = {"P3", "dept_head", false, 0};
 	domain_intake(&r, &in, &o);
-	CHECK_EQ(o.first_contact_target_min, 2);
+	CHECK_INT_EQ(o.first_contact_target_min, 2);
 	in.customer_rank = "staff";
 	domain_intake(&r, &in, &o);
-	CHECK_EQ(o.first_contact_target_min, 45);
+	CHECK_INT_EQ(o.first_contact_target_min, 45);
 }
 
 static void test_repeat(void)
@@ -215,43 +181,43 @@ static void test_repeat(void)
 	char buf[128];
 	/* R7: 1st plain, 2nd flagged, 3rd and later escalated */
 	struct intake_out o = intake("P3", "staff", false, 0);
-	CHECK_EQ(o.repeat_count, 1);
+	CHECK_INT_EQ(o.repeat_count, 1);
 	CHECK(!o.repeat_fault);
 	CHECK(!o.next_repeat_escalates);
 	CHECK(!o.requires_lead);
-	CHECK_STR(escalations(&o, buf, sizeof buf), "");
+	CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "");
 
 	o = intake("P3", "staff", false, 1);
-	CHECK_EQ(o.repeat_count, 2);
+	CHECK_INT_EQ(o.repeat_count, 2);
 	CHECK(!o.repeat_fault);
 	CHECK(o.next_repeat_escalates);
 	CHECK(!o.requires_lead); /* the flag alone does not need a lead */
-	CHECK_STR(o.priority, "P3");
-	CHECK_STR(escalations(&o, buf, sizeof buf), "next_repeat_escalates");
+	CHECK_STR_EQ(o.priority, "P3");
+	CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "next_repeat_escalates");
 
 	o = intake("P3", "staff", false, 2);
-	CHECK_EQ(o.repeat_count, 3);
+	CHECK_INT_EQ(o.repeat_count, 3);
 	CHECK(o.repeat_fault);
 	CHECK(!o.next_repeat_escalates);
 	CHECK(o.requires_lead);
-	CHECK_STR(o.priority, "P3"); /* a repeat does not change the priority */
-	CHECK_EQ(o.first_contact_target_min, 30);
-	CHECK_STR(escalations(&o, buf, sizeof buf), "repeat_fault");
+	CHECK_STR_EQ(o.priority, "P3"); /* a repeat does not change the priority */
+	CHECK_INT_EQ(o.first_contact_target_min, 30);
+	CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "repeat_fault");
 
 	o = intake("P4", "staff", false, 7);
-	CHECK_EQ(o.repeat_count, 8);
+	CHECK_INT_EQ(o.repeat_count, 8);
 	CHECK(o.repeat_fault);
 	CHECK(!o.next_repeat_escalates);
 	CHECK(o.requires_lead);
-	CHECK_STR(escalations(&o, buf, sizeof buf), "repeat_fault");
+	CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "repeat_fault");
 
 	/* both escalations at once, in a fixed order */
 	o = intake("P4", "dept_head", false, 2);
 	CHECK(o.repeat_fault && o.vip && o.requires_lead);
-	CHECK_STR(o.priority, "P2");
-	CHECK_STR(escalations(&o, buf, sizeof buf), "repeat_fault,vip");
+	CHECK_STR_EQ(o.priority, "P2");
+	CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "repeat_fault,vip");
 	o = intake("P4", "staff", true, 1);
-	CHECK_STR(escalations(&o, buf, sizeof buf), "vip,next_repeat_escalates");
+	CHECK_STR_EQ(escalations(&o, buf, sizeof buf), "vip,next_repeat_escalates");
 	CHECK(o.requires_lead);
 	CHECK(o.escalations[2] == NULL);
 }
@@ -314,12 +280,12 @@ static void check_verdict(const char *what, const char *status, const struct ste
 		ok = v->status == 0 && v->code == NULL && v->next && !strcmp(v->next, status);
 	else
 		ok = v->status == 0 && v->code == NULL && v->next && !strcmp(v->next, want);
-	checks++;
+	check_total_++;
 	if (!ok) {
 		fprintf(stderr, "%s:%d: %s in %s: got %d %s -> %s, expected %s\n", __FILE__,
 			__LINE__, what, status, v->status, v->code ? v->code : "-",
 			v->next ? v->next : "-", want);
-		failures++;
+		check_failed_++;
 	}
 }
 
@@ -356,8 +322,8 @@ static struct step_verdict run(enum visit_step step, const struct visit_facts *f
 #define CHECK_RULE(v, st, c)                                                                       \
 	do {                                                                                       \
 		struct step_verdict v_ = (v);                                                      \
-		CHECK_EQ(v_.status, st);                                                           \
-		CHECK_STR(v_.code, c);                                                             \
+		CHECK_INT_EQ(v_.status, st);                                                       \
+		CHECK_STR_EQ(v_.code, c);                                                          \
 	} while (0)
 
 static void test_precall(void)
@@ -366,7 +332,7 @@ static void test_precall(void)
 	struct visit_facts f = good_facts("proposed");
 	f.has_estimate = f.has_consent = false;
 	CHECK_RULE(run(STEP_PRECALL, &f), 0, NULL);
-	CHECK_STR(run(STEP_PRECALL, &f).next, "proposed"); /* the handler picks by outcome */
+	CHECK_STR_EQ(run(STEP_PRECALL, &f).next, "proposed"); /* the handler picks by outcome */
 	/* nothing that moves the visit on works before the pre-call */
 	CHECK_RULE(run(STEP_DEPART, &f), 422, "precall_required");
 	CHECK_RULE(run(STEP_ARRIVE, &f), 422, "precall_required");
@@ -378,7 +344,7 @@ static void test_precall(void)
 	CHECK_RULE(run(STEP_ARRIVE, &f), 422, "precall_required");
 	/* but a proposed visit can be cancelled */
 	CHECK_RULE(run(STEP_CANCEL, &f), 0, NULL);
-	CHECK_STR(run(STEP_CANCEL, &f).next, "cancelled");
+	CHECK_STR_EQ(run(STEP_CANCEL, &f).next, "cancelled");
 }
 
 static void test_lead(void)
@@ -427,11 +393,11 @@ static void test_estimate_consent(void)
 	f.has_estimate = false;
 	f.has_consent = false;
 	CHECK_RULE(run(STEP_ESTIMATE, &f), 0, NULL);
-	CHECK_STR(run(STEP_ESTIMATE, &f).next, "on_site");
+	CHECK_STR_EQ(run(STEP_ESTIMATE, &f).next, "on_site");
 	CHECK_RULE(run(STEP_CONSENT, &f), 409, "step_out_of_order"); /* consent before estimate */
 	f.has_estimate = true;
 	CHECK_RULE(run(STEP_CONSENT, &f), 0, NULL);
-	CHECK_STR(run(STEP_CONSENT, &f).next, "on_site");
+	CHECK_STR_EQ(run(STEP_CONSENT, &f).next, "on_site");
 	f.has_consent = true;
 	CHECK_RULE(run(STEP_ESTIMATE, &f), 0, NULL); /* a revised estimate is fine */
 	/* estimate and consent belong on site */
@@ -464,7 +430,7 @@ static void test_complete(void)
 	f.work_done = false;
 	v = run(STEP_COMPLETE, &f);
 	CHECK_RULE(v, 0, NULL);
-	CHECK_STR(v.next, "completed");
+	CHECK_STR_EQ(v.next, "completed");
 	/* R6: unresolved needs a follow-up reason */
 	f = good_facts("on_site");
 	f.resolved = false;
@@ -472,7 +438,7 @@ static void test_complete(void)
 	f.has_follow_up_reason = true;
 	v = run(STEP_COMPLETE, &f);
 	CHECK_RULE(v, 0, NULL);
-	CHECK_STR(v.next, "completed");
+	CHECK_STR_EQ(v.next, "completed");
 	/* consent is checked before the follow-up reason */
 	f = good_facts("on_site");
 	f.has_consent = false;
@@ -501,7 +467,7 @@ static void test_absent_cancel(void)
 		struct visit_facts f = good_facts(ok[i]);
 		struct step_verdict v = run(STEP_ABSENT, &f);
 		CHECK_RULE(v, 0, NULL);
-		CHECK_STR(v.next, "absent");
+		CHECK_STR_EQ(v.next, "absent");
 	}
 	/* finished visits stay finished */
 	static const char *const done[] = {"completed", "absent", "cancelled"};
@@ -526,8 +492,8 @@ static void test_sequences(void)
 	f.has_estimate = f.has_consent = false;
 	for (size_t i = 0; i < sizeof path / sizeof path[0]; i++) {
 		struct step_verdict v = run(path[i], &f);
-		CHECK_EQ(v.status, 0);
-		CHECK_STR(v.next, want[i]);
+		CHECK_INT_EQ(v.status, 0);
+		CHECK_STR_EQ(v.next, want[i]);
 		if (v.status)
 			return;
 		f.status = i == 0 ? "confirmed" : v.next; /* a pre-call that reached them */
@@ -580,21 +546,20 @@ static void test_visit_open(void)
 
 int main(void)
 {
-	test_defaults();
-	test_lists();
-	test_customer_vip();
-	test_priority_and_due();
-	test_vip();
-	test_repeat();
-	test_step_matrix();
-	test_precall();
-	test_lead();
-	test_estimate_consent();
-	test_complete();
-	test_absent_cancel();
-	test_sequences();
-	test_arrived_late();
-	test_visit_open();
-	printf("test_domain_dispatch: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	CHECK_RUN(test_defaults);
+	CHECK_RUN(test_lists);
+	CHECK_RUN(test_customer_vip);
+	CHECK_RUN(test_priority_and_due);
+	CHECK_RUN(test_vip);
+	CHECK_RUN(test_repeat);
+	CHECK_RUN(test_step_matrix);
+	CHECK_RUN(test_precall);
+	CHECK_RUN(test_lead);
+	CHECK_RUN(test_estimate_consent);
+	CHECK_RUN(test_complete);
+	CHECK_RUN(test_absent_cancel);
+	CHECK_RUN(test_sequences);
+	CHECK_RUN(test_arrived_late);
+	CHECK_RUN(test_visit_open);
+	return CHECK_DONE();
 }
