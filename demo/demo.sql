@@ -2,8 +2,10 @@
 --
 -- One plain SQL script, sent in one PQexec inside the caller's transaction,
 -- after the caller has made
---     CREATE TEMP TABLE demo_secret (hash text NOT NULL)   -- one row
--- holding the Argon2id hash every demo account gets.  It loads, into a freshly
+--     CREATE TEMP TABLE demo_secret (hash text NOT NULL, now timestamptz NOT NULL)
+-- holding, in one row, the Argon2id hash every demo account gets and the
+-- moment the demo is loaded at (the database's now(), or FIELDD_DEMO_NOW for
+-- tests).  It loads, into a freshly
 -- migrated and empty database:
 --   3 teams, a dispatcher, 3 leads, 15 engineers with skills;
 --   300 customers in 4 organisations (19 department heads / executives and
@@ -18,9 +20,11 @@
 -- working days counted back from today), so two loads on the same day are
 -- identical except for the 12 newest tickets, which came in minutes before
 -- the load (their created_at, due_at, first contact and the times of their
--- audit events, callbacks and escalation notices follow now()).
--- Today's and tomorrow's visits are in every status whatever the hour of the
--- load, so some "completed" or "on_site" ones lie later today or tomorrow.
+-- audit events, callbacks and escalation notices follow "now").
+-- Nothing happens after the moment of the load, whatever its hour: today's
+-- visits whose time has come are on the way, on site, done or missed; those
+-- still to come (and all of tomorrow's) are proposed or confirmed.  Loaded at
+-- 01:00, today has nothing done yet; loaded at 23:30, today is over.
 -- Nobody is double-booked: every person's visits come from a per-day grid of
 -- one-hour slots, leads' joint visits have hours engineers never get
 -- otherwise (17:00, and 16:00/17:00 today and tomorrow); the no_double_booking
@@ -81,7 +85,8 @@ END
 $$;
 
 CREATE TEMP TABLE demo_cfg ON COMMIT DROP AS
-SELECT (now() AT TIME ZONE 'Asia/Seoul')::date AS today,
+SELECT ((SELECT now FROM demo_secret) AT TIME ZONE 'Asia/Seoul')::date AS today,
+       (SELECT now FROM demo_secret) AS now,
        (SELECT hash FROM demo_secret) AS pw;
 
 -- dix -1 = tomorrow, 0 = today, 1..60 = working days (Mon-Fri) back from yesterday
@@ -782,9 +787,7 @@ INSERT INTO demo_v (vkey, tkey, ord, e, l, dix, h, shift, slot_kind, status, res
 SELECT s.vkey, s.tkey, CASE WHEN s.role = 'follow' THEN 2 ELSE 1 END, s.e,
        CASE WHEN s.kind = 'eng' THEN NULL ELSE s.l END, s.dix, s.h, s.shift, s.kind,
        CASE WHEN s.role = 'first' AND pg_temp.dh('abs/' || s.vkey) % 5 < 2 THEN 'absent' ELSE s.status END,
-       -- tomorrow's visits that are already "completed" wait for parts: no
-       -- ticket is resolved in the future
-       CASE WHEN s.role = 'first' OR (s.dix = -1 AND s.status = 'completed') THEN false END
+       CASE WHEN s.role = 'first' THEN false END
 FROM demo_slot s;
 UPDATE demo_v SET resolved = true WHERE status = 'completed' AND resolved IS NULL;
 
@@ -816,6 +819,26 @@ WHERE t.cat = 'cancel' AND t.nk % 3 = 0;
 UPDATE demo_v v SET st = pg_temp.kst(d.day, 540 + 60 * v.h + CASE WHEN v.shift THEN 30 ELSE 0 END),
                     en = pg_temp.kst(d.day, 600 + 60 * v.h + CASE WHEN v.shift THEN 30 ELSE 0 END)
 FROM demo_days d WHERE d.dix = v.dix;
+
+-- The truth about time.  The statuses above are a plan for a load around
+-- midday; the clock decides.  Each step a status records falls between 30
+-- minutes before the visit's start and 75 minutes after it (below), so a
+-- visit of today or tomorrow keeps a status only when all of them lie before
+-- "now", and is otherwise as far along as the clock allows: on site, on the
+-- way, or confirmed (the pre-call was made the working day before).  A visit
+-- planned as on the way or on site whose hour is long past is done.
+UPDATE demo_v v SET status = x.status,
+                    resolved = CASE WHEN x.status = 'completed' THEN coalesce(v.resolved, true) END
+FROM (SELECT vkey, CASE
+        WHEN c.now >= st + interval '80 min' THEN
+            CASE WHEN status = 'absent' THEN 'absent' ELSE 'completed' END
+        WHEN status = 'absent' AND c.now >= st + interval '40 min' THEN 'absent'
+        WHEN c.now >= st + interval '45 min' THEN 'on_site'
+        WHEN c.now >= st - interval '5 min' THEN 'en_route'
+        ELSE 'confirmed' END AS status
+      FROM demo_v, demo_cfg c
+      WHERE dix <= 0 AND status IN ('completed', 'absent', 'on_site', 'en_route')) x
+WHERE x.vkey = v.vkey;
 
 UPDATE demo_v v SET seq = x.seq
 FROM (SELECT vkey, row_number() OVER (PARTITION BY tkey ORDER BY ord, st)::int AS seq FROM demo_v) x
@@ -883,7 +906,7 @@ FROM (SELECT tkey, row_number() OVER (ORDER BY cat IN ('new', 'newvip'), nominal
 WHERE x.tkey = t.tkey;
 
 UPDATE demo_tk SET created = CASE WHEN cat IN ('new', 'newvip')
-        THEN now() - pg_temp.mins(nk * 4) - make_interval(secs => pg_temp.dh('sec/' || tkey) % 60)
+        THEN (SELECT now FROM demo_cfg) - pg_temp.mins(nk * 4) - make_interval(secs => pg_temp.dh('sec/' || tkey) % 60)
         ELSE nominal END;
 
 -- R14: a callback that reached the customer, mostly within the target
@@ -1357,8 +1380,10 @@ JOIN demo_run dr ON dr.visit_id = r.visit_id
 JOIN checklist_items i ON i.template_id = r.template_id
 WHERE (i.required OR pg_temp.dh('optional/' || r.id || '/' || i.key) % 2 = 0);
 
--- on site: the first half of the list so far
-DELETE FROM demo_answer WHERE status = 'on_site' AND position > (nitems + 1) / 2;
+-- on site: the first half of the list so far, no answer after "now"
+DELETE FROM demo_answer WHERE status = 'on_site'
+    AND (position > (nitems + 1) / 2
+         OR began + make_interval(mins => 3 * position) > (SELECT now FROM demo_cfg));
 
 INSERT INTO checklist_answers (run_id, key, value, note, answered_by, answered_at)
 SELECT a.run_id, a.key,

@@ -36,8 +36,10 @@ enum demo_state {
 	DEMO_ALREADY,	 /* loaded before: nothing done */
 	DEMO_NOT_EMPTY,	 /* the database holds an organisation of its own: nothing done */
 };
-int pg_demo_load(struct db *db, const char *password_hash, enum demo_state *state, char *err,
-		 size_t errlen);
+/* now: the moment the demo is loaded at (RFC 3339; NULL = the database's now()): nothing
+ * in the demo happens after it, so tests can load it at any hour of the day. */
+int pg_demo_load(struct db *db, const char *password_hash, const char *now, enum demo_state *state,
+		 char *err, size_t errlen);
 
 /* ---- users (pg_users.c) ---- */
 struct user_row {

@@ -17,10 +17,11 @@ DB_STMT(
     "  OR EXISTS (SELECT 1 FROM users WHERE login ~ '^(lead[1-3]|eng(0[1-9]|1[0-5]))$')"
     "  OR EXISTS (SELECT 1 FROM teams WHERE name IN ('본사지원팀', '강남지원팀', '판교지원팀')))"
     "  AS taken");
-DB_STMT(q_demo_secret, "INSERT INTO demo_secret (hash) VALUES ($1)");
+DB_STMT(q_demo_secret, "INSERT INTO demo_secret (hash, now)"
+		       " VALUES ($1, coalesce($2::timestamptz, now()))");
 
-int pg_demo_load(struct db *db, const char *password_hash, enum demo_state *state, char *err,
-		 size_t errlen)
+int pg_demo_load(struct db *db, const char *password_hash, const char *now, enum demo_state *state,
+		 char *err, size_t errlen)
 {
 	const struct embed_file *f = embed_find(embed_demo, embed_demo_count, "demo.sql");
 	struct arena *a = arena_new();
@@ -34,10 +35,10 @@ int pg_demo_load(struct db *db, const char *password_hash, enum demo_state *stat
 		goto out;
 	rc = db_begin(db, DB_READ_COMMITTED);
 	if (rc >= 0)
-		rc = db_exec_simple(db, "CREATE TEMP TABLE demo_secret (hash text NOT NULL)"
-					" ON COMMIT DROP");
+		rc = db_exec_simple(db, "CREATE TEMP TABLE demo_secret (hash text NOT NULL,"
+					" now timestamptz NOT NULL) ON COMMIT DROP");
 	if (rc >= 0)
-		rc = db_exec(db, a, &q_demo_secret, NULL, DB_ARGS(password_hash));
+		rc = db_exec(db, a, &q_demo_secret, NULL, DB_ARGS(password_hash, now));
 	if (rc >= 0)
 		rc = db_exec_simple(db, (const char *)f->data);
 	if (rc >= 0)
