@@ -108,8 +108,6 @@ const struct ical_cached *ical_cache_get(struct arena *a, int64_t owner, const c
  */
 const struct ical_cached *ical_cache_put(struct arena *a, int64_t owner, const char *scope,
 					 const char *validator, const char *body, size_t len);
-/* Drops every entry (tests, benchmarks). */
-void ical_cache_clear(void);
 
 /* Counters for /metrics, appended to b in Prometheus text format. */
 void ical_metrics_render(struct abuf *b);

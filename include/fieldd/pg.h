@@ -9,7 +9,6 @@
 #define FIELDD_PG_H
 
 #include "fieldd/db.h"
-#include "fieldd/jspec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,10 +22,6 @@ struct dsp_person;
 int pg_ping(struct db *db);
 /* Removes expired sessions, idempotency keys and old login failures. */
 int pg_housekeeping(struct db *db, struct arena *a);
-
-/* ---- migrations (pg_migrate.c) ---- */
-/* Highest applied migration version, 0 when none (or no table yet). */
-int pg_schema_version(struct db *db, struct arena *a, int *version);
 
 /* ---- demo data (demo.c) ---- */
 /* Loads the demo organisation into an empty database (*state says what happened); -1 with
@@ -76,7 +71,7 @@ void pg_user_from_rows(struct arena *a, const struct db_rows *rows, int i, struc
 	"u.id, u.login, u.name, u.role, u.phone, u.email, u.team_id,"                              \
 	" array_to_string(u.skills, ',') AS skills, u.active, u.created_at, u.updated_at"
 
-/* ---- teams (pg_teams.c) ---- */
+/* ---- teams (pg_users.c) ---- */
 struct team_row {
 	int64_t id, lead_id;
 	const char *name, *lead_name, *created_at;
@@ -98,7 +93,7 @@ int pg_login_failures(struct db *db, struct arena *a, const char *login, const c
 int pg_login_failure_add(struct db *db, struct arena *a, const char *login, const char *addr);
 int pg_login_failures_clear(struct db *db, struct arena *a, const char *login);
 
-/* ---- idempotency keys (pg_idem.c) ---- */
+/* ---- idempotency keys (pg_sessions.c) ---- */
 struct idem_row {
 	const char *request_hash, *content_type, *body, *location; /* location may be NULL */
 	int status;
@@ -135,7 +130,6 @@ int pg_device_doc(struct db *db, struct arena *a, int64_t id, const struct viewe
 int pg_device_list(struct db *db, struct arena *a, int64_t customer_id, const char *asset_tag,
 		   int64_t after, int limit, struct db_rows *rows);
 int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
-int pg_fault_exists(struct db *db, struct arena *a, const char *code);
 
 /*
  * Intake, in two statements: the device (its row locked, so concurrent intakes

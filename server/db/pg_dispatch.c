@@ -172,13 +172,6 @@ int pg_fault_codes(struct db *db, struct arena *a, const char **doc)
 	return rc;
 }
 
-DB_STMT(q_fault_exists, "SELECT 1 AS one FROM fault_codes WHERE code = $1");
-
-int pg_fault_exists(struct db *db, struct arena *a, const char *code)
-{
-	return db_exec(db, a, &q_fault_exists, NULL, DB_ARGS(code));
-}
-
 /* ---- outbox and audit ---- */
 
 /* channel NULL = the customer's preferred channel; the address follows it. */

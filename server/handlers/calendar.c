@@ -23,6 +23,7 @@
 #include "fieldd/config.h"
 #include "fieldd/handlers.h"
 #include "fieldd/ical.h"
+#include "fieldd/jspec.h"
 #include "fieldd/pg.h"
 #include "fieldd/util.h"
 

@@ -122,19 +122,6 @@ const struct ical_cached *ical_cache_put(struct arena *a, int64_t owner, const c
 	return &e->pub;
 }
 
-void ical_cache_clear(void)
-{
-	struct entry *old[SLOTS];
-	pthread_mutex_lock(&mu);
-	memcpy(old, slots, sizeof old);
-	memset(slots, 0, sizeof slots);
-	total_bytes = 0;
-	pthread_mutex_unlock(&mu);
-	for (int i = 0; i < SLOTS; i++)
-		if (old[i])
-			unref(old[i]);
-}
-
 void ical_count_build(void)
 {
 	atomic_fetch_add_explicit(&builds, 1, memory_order_relaxed);
