@@ -46,7 +46,12 @@ static const char usage[] =
     "  FIELDD_THREADS        worker threads = database connections (default 4)\n"
     "  FIELDD_BASE_URL       public URL of this server (default http://FIELDD_LISTEN)\n"
     "  FIELDD_TZ             display time zone (default Asia/Seoul)\n"
-    "  FIELDD_LOG_LEVEL      debug, info, warn or error (default info)\n";
+    "  FIELDD_LOG_LEVEL      debug, info, warn or error (default info)\n"
+    "  FIELDD_SECRET         key for calendar feed URLs, at least 32 characters\n"
+    "  FIELDD_ORGANIZER_EMAIL, FIELDD_CONN_LIMIT, FIELDD_PER_IP_LIMIT, FIELDD_CONN_TIMEOUT,\n"
+    "  FIELDD_MAX_INFLIGHT, FIELDD_SESSION_HOURS, FIELDD_SLA_HOURS,\n"
+    "  FIELDD_REPEAT_WINDOW_DAYS  see README.md, \"Configuration\"\n"
+    "  FIELDD_DEMO_NOW       demo: load as if at this RFC 3339 time (tests)\n";
 
 static int fail(const char *fmt, const char *arg)
 {
