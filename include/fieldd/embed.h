@@ -16,6 +16,9 @@ struct embed_file {
 
 extern const struct embed_file embed_migrations[];
 extern const size_t embed_migrations_count;
+/* the .sql files of server/db/sql: functions re-applied by every migrate, in name order */
+extern const struct embed_file embed_sql[];
+extern const size_t embed_sql_count;
 extern const struct embed_file embed_docs[];
 extern const size_t embed_docs_count;
 extern const struct embed_file embed_demo[];

@@ -100,6 +100,46 @@ fail:
 	return -1;
 }
 
+/*
+ * The SQL functions of server/db/sql (documents, visibility, schedules, calendar
+ * marks, the report), applied again on every run after the versioned files, all in
+ * one transaction: a function is changed by editing its file, not by a migration,
+ * and a database whose functions drifted gets them back. Each file is CREATE OR
+ * REPLACE only, so running it twice changes nothing. A database already migrated by a
+ * newer fieldd keeps the newer binary's functions: an older one's would put older
+ * shapes back under servers that expect the new ones.
+ */
+static int apply_functions(struct db *db, struct arena *a, char *err, size_t errlen)
+{
+	struct db_rows rows;
+	if (db_exec(db, a, &q_mig_version, &rows, 0, NULL) <= 0)
+		goto fail;
+	if (db_int(&rows, 0, "v") > migrate_latest()) {
+		log_msgf(LOG_WARN,
+			 "the database was migrated by a newer fieldd (version %lld); "
+			 "its SQL functions are left as they are",
+			 (long long)db_int(&rows, 0, "v"));
+		return 0;
+	}
+	if (db_begin(db, DB_READ_COMMITTED) < 0)
+		goto fail;
+	for (size_t i = 0; i < embed_sql_count; i++)
+		if (db_exec_simple(db, (const char *)embed_sql[i].data) < 0) {
+			snprintf(err, errlen, "server/db/sql/%s failed (SQLSTATE %s)",
+				 embed_sql[i].name, db->sqlstate);
+			db_rollback(db);
+			return -1;
+		}
+	if (db_commit(db) < 0)
+		goto fail;
+	log_msgf(LOG_DEBUG, "applied the SQL functions (%zu files)", embed_sql_count);
+	return 0;
+fail:
+	db_rollback(db);
+	snprintf(err, errlen, "could not apply the SQL functions (SQLSTATE %s)", db->sqlstate);
+	return -1;
+}
+
 int migrate_run(struct db *db, int *applied, char *err, size_t errlen)
 {
 	*applied = 0;
@@ -127,6 +167,8 @@ int migrate_run(struct db *db, int *applied, char *err, size_t errlen)
 	for (size_t i = 0; i < embed_migrations_count; i++)
 		if (apply_one(db, a, &embed_migrations[i], applied, err, errlen) < 0)
 			goto unlock;
+	if (apply_functions(db, a, err, errlen) < 0)
+		goto unlock;
 	ret = 0;
 unlock:
 	db_exec(db, a, &q_mig_unlock, NULL, 0, NULL);

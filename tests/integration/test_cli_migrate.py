@@ -19,6 +19,11 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 MIGRATIONS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, "migrations",
                                                                         "[0-9]*_*.sql")))
 SECRETS = {ADMIN_PASSWORD, USER_PASSWORD}
+# the functions server/db/sql defines (re-applied by every migrate)
+SQL_FUNCTIONS = set()
+for _p in glob.glob(os.path.join(REPO, "server", "db", "sql", "*.sql")):
+    with open(_p, encoding="utf-8") as _f:
+        SQL_FUNCTIONS |= set(re.findall(r"CREATE OR REPLACE FUNCTION (\w+)\(", _f.read()))
 
 
 def setUpModule():
@@ -218,6 +223,40 @@ class Migrations(OneLine, unittest.TestCase):
         S.cluster.psql("UPDATE schema_migrations SET checksum = repeat('0', 64) "
                        "WHERE version = %d" % int(MIGRATIONS[0][:4]), db=db)
         self.assertOneLineFailure(fieldd(["migrate"], url=url), MIGRATIONS[0])
+
+    def test_sql_functions_are_applied_again_on_every_migrate(self):
+        # every function of server/db/sql is defined, and one changed by hand in the
+        # database is put back by the next migrate, with no new migration
+        db, url = fresh_db()
+        self.assertEqual(fieldd(["migrate"], url=url).returncode, 0)
+        self.assertLessEqual({"ticket_doc", "visit_visible", "service_report"}, SQL_FUNCTIONS)
+        have = set(S.cluster.psql("SELECT proname FROM pg_proc p JOIN pg_namespace n"
+                                  " ON n.oid = p.pronamespace WHERE n.nspname = 'public'",
+                                  db=db).split())
+        self.assertLessEqual(SQL_FUNCTIONS, have)
+        q = "SELECT pg_get_functiondef('api_time(timestamptz)'::regprocedure)"
+        before = S.cluster.psql(q, db=db)
+        S.cluster.psql("CREATE OR REPLACE FUNCTION api_time(t timestamptz) RETURNS text"
+                       " LANGUAGE sql STABLE AS $$ SELECT 'drifted' $$", db=db)
+        self.assertEqual(S.cluster.psql("SELECT api_time(now())", db=db).strip(), "drifted")
+        p = fieldd(["migrate"], url=url)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("applied 0 migrations", p.stdout)
+        self.assertEqual(S.cluster.psql(q, db=db), before)
+        self.assertRegex(S.cluster.psql("SELECT api_time('2026-03-01 10:00+09')", db=db).strip(),
+                         r"^2026-03-01T")
+
+    def test_an_older_fieldd_leaves_a_newer_databases_functions_alone(self):
+        db, url = fresh_db()
+        self.assertEqual(fieldd(["migrate"], url=url).returncode, 0)
+        S.cluster.psql("INSERT INTO schema_migrations (version, name, checksum)"
+                       " VALUES (9999, '9999_newer.sql', repeat('0', 64));"
+                       " CREATE OR REPLACE FUNCTION api_time(t timestamptz) RETURNS text"
+                       " LANGUAGE sql STABLE AS $$ SELECT 'newer' $$", db=db)
+        p = fieldd(["migrate"], url=url)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("newer fieldd", p.stdout + p.stderr)
+        self.assertEqual(S.cluster.psql("SELECT api_time(now())", db=db).strip(), "newer")
 
     def test_migrate_as_unprivileged_role_on_someone_elses_db(self):
         # the role cannot create tables in a database owned by someone else: a clear failure
