@@ -68,7 +68,8 @@ def check(order, libs, nm, libc_syms):
                 if rank[other] > rank[room]:
                     problems.append(
                         f"{room}/{member} calls {sym}, defined in {other}/{where}: "
-                        f"{room} may use only {', '.join(order[:rank[room]]) or 'nothing'}")
+                        f"{room} may use only "
+                        f"{', '.join(order[:rank[room]]) or 'itself'}")
             elif room == "domain" and libc_syms is not None:
                 if sym not in libc_syms and not sym.startswith(TOOL_PREFIXES):
                     problems.append(f"domain/{member} uses {sym}, which is not in libc or libm: "
