@@ -153,6 +153,10 @@ const char *json_doc_with(struct arena *a, const char *doc, const char *key, str
 
 /* The limit query parameter alone (lists with their own cursor); false → 400 queued. */
 bool http_limit(struct http_req *r, int def, int max, int *limit);
+
+/* framing.c: RFC 9112 framing and Host checks on the first call; false when a
+ * reply (problem+json, Connection: close) was set. */
+bool http_framing_ok(struct http_req *r, const char *version);
 /* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
 bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
 

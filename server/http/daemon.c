@@ -515,7 +515,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	(void)cls;
-	(void)version;
 	struct http_req *r = *con_cls;
 	if (!r) {
 		struct arena *a = arena_new();
@@ -532,7 +531,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&inflight, 1);
 		r->counted_inflight = true;
 		*con_cls = r;
-		begin(r, url);
+		if (http_framing_ok(r, version)) /* framing.c */
+			begin(r, url);
 		if (r->status)
 			return queue(r);
 		return MHD_YES;
