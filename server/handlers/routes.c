@@ -19,7 +19,7 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/openapi.json", h_openapi, BODY_NONE, 0, 0, TX_NONE, 0},
 
     {"POST", "/api/v1/session", h_session_create, BODY_JSON, 4 * KB, 0, TX_WRITE,
-     ROUTE_NO_IDEMPOTENCY},
+     ROUTE_NO_IDEMPOTENCY | ROUTE_READ_COMMITTED}, /* parallel failures never conflict */
     {"DELETE", "/api/v1/session", h_session_delete, BODY_NONE, 0, ROLES_ANY, TX_WRITE, 0},
     {"GET", "/api/v1/me", h_me, BODY_NONE, 0, ROLES_ANY, TX_NONE, 0},
 
