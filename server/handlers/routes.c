@@ -94,8 +94,9 @@ const struct route http_routes[] = {
      ROUTE_NO_IDEMPOTENCY},
     {"POST", "/api/v1/me/calendar/rotate", h_me_calendar_rotate, BODY_NONE, 0, FIELD, TX_WRITE,
      ROUTE_NO_IDEMPOTENCY},
-    {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, 0},
-    {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ, 0},
+    {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, ROUTE_GUESS_LIMITED},
+    {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ,
+     ROUTE_GUESS_LIMITED},
 };
 
 const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];

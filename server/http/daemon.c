@@ -231,6 +231,8 @@ static void begin(struct http_req *r, const char *url)
 			      "Idempotency-Key must be 1 to 255 visible ASCII characters");
 		return;
 	}
+	if ((r->route->flags & ROUTE_GUESS_LIMITED) && !http_guess_allowed(r)) /* guess.c */
+		return;
 	if (r->route->roles)
 		authenticate(r);
 }
@@ -394,6 +396,8 @@ static void finish(struct http_req *r)
 		}
 	}
 	run_handler(r);
+	if (r->status == 404 && (r->route->flags & ROUTE_GUESS_LIMITED))
+		http_guess_record(r); /* guess.c */
 }
 
 /* ---- MHD glue ---- */
