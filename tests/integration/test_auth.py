@@ -290,6 +290,14 @@ class HttpsBaseUrl(ProblemAssertions, unittest.TestCase):
             for a in ("secure", "httponly", "samesite=strict", "path=/", "max-age=7200"):
                 self.assertIn(a, attrs)
             self.assertNotIn("domain", " ".join(attrs))
+            # the device cookie too is __Host- and Secure there
+            dc = [v for k, v in r.headers.items() if k.lower() == "set-cookie"
+                  and v.startswith("__Host-fieldd_device=")]
+            self.assertEqual(len(dc), 1, r.headers)
+            SECRETS.add(dc[0].split(";")[0].split("=", 1)[1])
+            dattrs = [a.strip().lower() for a in dc[0].split(";")[1:]]
+            for a in ("secure", "httponly", "samesite=strict", "path=/"):
+                self.assertIn(a, dattrs)
             exp = datetime.datetime.fromisoformat(r.json()["expires_at"])
             left = exp - datetime.datetime.now(datetime.timezone.utc)
             self.assertLess(abs(left - datetime.timedelta(hours=2)), datetime.timedelta(minutes=2))
