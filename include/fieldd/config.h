@@ -7,6 +7,8 @@
 #ifndef FIELDD_CONFIG_H
 #define FIELDD_CONFIG_H
 
+#include "fieldd/netacl.h"
+
 #include <stddef.h>
 
 struct config {
@@ -29,6 +31,7 @@ struct config {
 	unsigned session_hours;	     /* FIELDD_SESSION_HOURS: absolute session lifetime */
 	unsigned sla_hours[4];	     /* FIELDD_SLA_HOURS "4,8,24,72": due time for P1..P4 (R11) */
 	unsigned repeat_window_days; /* FIELDD_REPEAT_WINDOW_DAYS (R7), default 90 */
+	struct netacl metrics_allow; /* FIELDD_METRICS_ALLOW, default loopback only */
 };
 
 extern struct config cfg;

@@ -20,12 +20,28 @@ extern const char *const domain_device_kinds[];
 const char *domain_check_login(const char *login);
 const char *domain_check_password(const char *pw);
 
-/* Login throttling: how many failures in the window close the door. */
-#define DOMAIN_LOGIN_WINDOW_MIN	   15
-#define DOMAIN_LOGIN_MAX_PER_LOGIN 10
-#define DOMAIN_LOGIN_MAX_PER_ADDR  50
-/* true when a login attempt must be refused before checking the password. */
-bool domain_login_throttled(long by_login, long by_addr);
+/* Login throttling (docs/rules.md, "Logins"): per login and address, slow down
+ * rather than lock; per account, a hard bound (NIST SP 800-63B §5.2.2) past
+ * which only a browser that logged in before (its device cookie) is heard. */
+#define DOMAIN_LOGIN_FREE_TRIES	      5	  /* per (login, address) in the pair window */
+#define DOMAIN_LOGIN_PAIR_WINDOW_MIN  15  /* failures older than this are forgotten */
+#define DOMAIN_LOGIN_BASE_DELAY_S     15  /* the wait after the free tries, doubling */
+#define DOMAIN_LOGIN_MAX_DELAY_S      900 /* the longest wait between two tries */
+#define DOMAIN_LOGIN_ACCOUNT_MAX      100 /* per account in the account window */
+#define DOMAIN_LOGIN_ACCOUNT_WINDOW_H 24
+#define DOMAIN_LOGIN_ACCOUNT_WAIT_S   3600 /* Retry-After past the account bound */
+#define DOMAIN_DEVICE_MAX_FAILURES    10   /* wrong passwords that end a device cookie */
+#define DOMAIN_DEVICE_DAYS	      180  /* a device cookie's life, renewed on use */
+#define DOMAIN_DEVICE_PER_USER	      20   /* device cookies kept per account */
+
+/* Seconds a login attempt must wait before its password is checked; 0 when it
+ * may go on. pair_failures: failures of this login from this address in the
+ * pair window; since_last_s: seconds since the last of them; account_failures:
+ * failures of this login from anywhere in the account window; trusted_device:
+ * the attempt carries a live device cookie of this account. *account_wide is
+ * set when the account bound, not the pair's pace, is the reason. */
+long domain_login_wait(long pair_failures, double since_last_s, long account_failures,
+		       bool trusted_device, bool *account_wide);
 
 /* ---- intake (R1, R7, R8, R11, R14) ---- */
 

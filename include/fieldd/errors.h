@@ -36,7 +36,12 @@
 	X(ERR_RATE_LIMITED, 429, "rate_limited", "Too many attempts")                              \
 	X(ERR_INTERNAL, 500, "internal", "Internal error")                                         \
 	X(ERR_OVERLOADED, 503, "overloaded", "Server busy")                                        \
-	X(ERR_DB_UNAVAILABLE, 503, "database_unavailable", "Database unavailable")
+	X(ERR_DB_UNAVAILABLE, 503, "database_unavailable", "Database unavailable")                 \
+	X(ERR_BAD_FRAMING, 400, "bad_framing", "Conflicting message framing")                      \
+	X(ERR_BAD_HOST, 400, "bad_host", "Missing or repeated Host header")                        \
+	X(ERR_TRANSFER_CODING, 501, "transfer_coding_not_implemented",                             \
+	  "Transfer coding not implemented")                                                       \
+	X(ERR_METRICS_FORBIDDEN, 403, "metrics_forbidden", "Metrics not open to this address")
 
 enum err_id {
 #define FIELDD_ERR_ENUM(id, st, code, title) id,

@@ -35,6 +35,8 @@ enum {
 	/* TX_WRITE at READ COMMITTED instead of SERIALIZABLE: the handler locks the rows its
 	 * decisions rest on in a statement of their own before reading anything else */
 	ROUTE_READ_COMMITTED = 1u << 1,
+	/* the path holds a secret code: 404s are rate-limited per address (guess.c) */
+	ROUTE_GUESS_LIMITED = 1u << 2,
 };
 
 struct http_req;
@@ -134,6 +136,15 @@ const char *json_doc_with(struct arena *a, const char *doc, const char *key, str
 
 /* The limit query parameter alone (lists with their own cursor); false → 400 queued. */
 bool http_limit(struct http_req *r, int def, int max, int *limit);
+
+/* framing.c: RFC 9112 framing and Host checks on the first call; false when a
+ * reply (problem+json, Connection: close) was set. */
+bool http_framing_ok(struct http_req *r, const char *version);
+
+/* guess.c: false (429 set) when this address earned too many 404s on
+ * ROUTE_GUESS_LIMITED routes; http_guess_record() counts one. */
+bool http_guess_allowed(struct http_req *r);
+void http_guess_record(struct http_req *r);
 /* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
 bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
 

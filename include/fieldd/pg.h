@@ -87,9 +87,21 @@ int pg_session_insert(struct db *db, struct arena *a, const char *token_hash, in
 /* Fills *u (and u->row) from a live session; 0 rows when unknown or expired. */
 int pg_session_user(struct db *db, struct arena *a, const char *token_hash, struct auth_user *u);
 int pg_session_delete(struct db *db, struct arena *a, const char *token_hash);
-/* Failures in the last window for this login and this address. */
+struct login_failures {
+	int64_t pair;	     /* this login from this address, in the pair window */
+	double since_last_s; /* since the pair's last failure */
+	int64_t account;     /* this login from anywhere, in the account window */
+};
 int pg_login_failures(struct db *db, struct arena *a, const char *login, const char *addr,
-		      int minutes, int64_t *by_login, int64_t *by_addr);
+		      int pair_minutes, int account_hours, struct login_failures *out);
+/* Device cookies, by the SHA-256 of the cookie: 1 when live for this user. */
+int pg_devcookie_live(struct db *db, struct arena *a, const char *token_hash, int64_t user_id,
+		      int max_failures);
+/* counts a wrong password; the cookie is deleted at max_failures */
+int pg_devcookie_failure(struct db *db, struct arena *a, const char *token_hash, int max_failures);
+int pg_devcookie_renew(struct db *db, struct arena *a, const char *token_hash, int days);
+int pg_devcookie_insert(struct db *db, struct arena *a, const char *token_hash, int64_t user_id,
+			int days, int keep);
 int pg_login_failure_add(struct db *db, struct arena *a, const char *login, const char *addr);
 int pg_login_failures_clear(struct db *db, struct arena *a, const char *login);
 

@@ -140,5 +140,14 @@ int config_load(char *err, size_t errlen)
 		}
 	}
 	log_set_level((enum log_level)cfg.log_level);
+
+	/* who may read /metrics: loopback unless the operator says otherwise */
+	v = getenv("FIELDD_METRICS_ALLOW");
+	char why[160];
+	if (netacl_parse(&cfg.metrics_allow, v && *v ? v : "127.0.0.0/8,::1", why, sizeof why) <
+	    0) {
+		snprintf(err, errlen, "invalid FIELDD_METRICS_ALLOW: %s", why);
+		return -1;
+	}
 	return 0;
 }

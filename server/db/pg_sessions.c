@@ -53,22 +53,89 @@ int pg_session_delete(struct db *db, struct arena *a, const char *token_hash)
 	return db_exec(db, a, &q_session_delete, NULL, DB_ARGS(token_hash));
 }
 
-DB_STMT(q_login_failures, "SELECT (SELECT count(*) FROM login_failures WHERE login = $1"
-			  "         AND at > now() - make_interval(mins => $3::int)) AS by_login,"
-			  "       (SELECT count(*) FROM login_failures WHERE addr = $2"
-			  "         AND at > now() - make_interval(mins => $3::int)) AS by_addr");
+/* One login's failures: from this address in the pair window (with the age of
+ * the last one) and from anywhere in the account window. */
+DB_STMT(q_login_failures,
+	"SELECT count(*) FILTER (WHERE addr = $2"
+	"         AND at > now() - make_interval(mins => $3::int)) AS pair,"
+	"       coalesce(extract(epoch FROM now() - max(at) FILTER (WHERE addr = $2)), 0)"
+	"         ::float8 AS since_last,"
+	"       count(*) AS account"
+	"  FROM login_failures WHERE login = $1 AND at > now() - make_interval(hours => $4::int)");
 
 int pg_login_failures(struct db *db, struct arena *a, const char *login, const char *addr,
-		      int minutes, int64_t *by_login, int64_t *by_addr)
+		      int pair_minutes, int account_hours, struct login_failures *out)
 {
-	char m[16];
-	snprintf(m, sizeof m, "%d", minutes);
+	char m[16], h[16];
+	snprintf(m, sizeof m, "%d", pair_minutes);
+	snprintf(h, sizeof h, "%d", account_hours);
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_login_failures, &rows, DB_ARGS(login, addr, m));
+	int rc = db_exec(db, a, &q_login_failures, &rows, DB_ARGS(login, addr, m, h));
 	if (rc > 0) {
-		*by_login = db_int(&rows, 0, "by_login");
-		*by_addr = db_int(&rows, 0, "by_addr");
+		out->pair = db_int(&rows, 0, "pair");
+		out->account = db_int(&rows, 0, "account");
+		out->since_last_s = strtod(db_val(&rows, 0, "since_last"), NULL);
 	}
+	return rc;
+}
+
+/* ---- device cookies (OWASP): a browser that logged in before ---- */
+
+DB_STMT(q_devcookie_live,
+	"SELECT 1 AS one FROM device_cookies WHERE token_hash = $1"
+	" AND user_id = $2::bigint AND expires_at > now() AND failures < $3::int");
+
+int pg_devcookie_live(struct db *db, struct arena *a, const char *token_hash, int64_t user_id,
+		      int max_failures)
+{
+	char uid[24], mf[16];
+	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
+	snprintf(mf, sizeof mf, "%d", max_failures);
+	return db_exec(db, a, &q_devcookie_live, NULL, DB_ARGS(token_hash, uid, mf));
+}
+
+DB_STMT(q_devcookie_failure, "UPDATE device_cookies SET failures = failures + 1"
+			     " WHERE token_hash = $1 RETURNING failures");
+DB_STMT(q_devcookie_delete, "DELETE FROM device_cookies WHERE token_hash = $1");
+
+int pg_devcookie_failure(struct db *db, struct arena *a, const char *token_hash, int max_failures)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_devcookie_failure, &rows, DB_ARGS(token_hash));
+	if (rc > 0 && db_int(&rows, 0, "failures") >= max_failures)
+		rc = db_exec(db, a, &q_devcookie_delete, NULL, DB_ARGS(token_hash));
+	return rc;
+}
+
+DB_STMT(q_devcookie_renew, "UPDATE device_cookies SET failures = 0, last_used_at = now(),"
+			   " expires_at = now() + make_interval(days => $2::int)"
+			   " WHERE token_hash = $1");
+
+int pg_devcookie_renew(struct db *db, struct arena *a, const char *token_hash, int days)
+{
+	char d[16];
+	snprintf(d, sizeof d, "%d", days);
+	return db_exec(db, a, &q_devcookie_renew, NULL, DB_ARGS(token_hash, d));
+}
+
+DB_STMT(q_devcookie_insert, "INSERT INTO device_cookies (token_hash, user_id, expires_at)"
+			    " VALUES ($1, $2::bigint, now() + make_interval(days => $3::int))");
+/* an account keeps its newest few: a script that logs in without cookies adds no rows for ever */
+DB_STMT(q_devcookie_trim,
+	"DELETE FROM device_cookies WHERE user_id = $1::bigint AND token_hash"
+	" NOT IN (SELECT token_hash FROM device_cookies WHERE user_id = $1::bigint"
+	" ORDER BY last_used_at DESC, created_at DESC LIMIT $2::int)");
+
+int pg_devcookie_insert(struct db *db, struct arena *a, const char *token_hash, int64_t user_id,
+			int days, int keep)
+{
+	char uid[24], d[16], k[16];
+	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
+	snprintf(d, sizeof d, "%d", days);
+	snprintf(k, sizeof k, "%d", keep);
+	int rc = db_exec(db, a, &q_devcookie_insert, NULL, DB_ARGS(token_hash, uid, d));
+	if (rc >= 0)
+		rc = db_exec(db, a, &q_devcookie_trim, NULL, DB_ARGS(uid, k));
 	return rc;
 }
 
@@ -149,6 +216,7 @@ int pg_ping(struct db *db)
 DB_STMT(q_prune_idem, "DELETE FROM idempotency_keys WHERE created_at < now() - interval '14 days'");
 DB_STMT(q_prune_sessions, "DELETE FROM sessions WHERE expires_at < now()");
 DB_STMT(q_prune_failures, "DELETE FROM login_failures WHERE at < now() - interval '1 day'");
+DB_STMT(q_prune_devices, "DELETE FROM device_cookies WHERE expires_at < now()");
 
 int pg_housekeeping(struct db *db, struct arena *a)
 {
@@ -157,5 +225,7 @@ int pg_housekeeping(struct db *db, struct arena *a)
 		rc = db_exec(db, a, &q_prune_sessions, NULL, 0, NULL);
 	if (rc >= 0)
 		rc = db_exec(db, a, &q_prune_failures, NULL, 0, NULL);
+	if (rc >= 0)
+		rc = db_exec(db, a, &q_prune_devices, NULL, 0, NULL);
 	return rc;
 }

@@ -45,7 +45,30 @@ const char *domain_check_password(const char *pw)
 	return NULL;
 }
 
-bool domain_login_throttled(long by_login, long by_addr)
+long domain_login_wait(long pair_failures, double since_last_s, long account_failures,
+		       bool trusted_device, bool *account_wide)
 {
-	return by_login >= DOMAIN_LOGIN_MAX_PER_LOGIN || by_addr >= DOMAIN_LOGIN_MAX_PER_ADDR;
+	*account_wide = false;
+	/* a browser that logged in before is bounded by its own cookie's failures */
+	if (trusted_device)
+		return 0;
+	if (account_failures >= DOMAIN_LOGIN_ACCOUNT_MAX) {
+		*account_wide = true;
+		return DOMAIN_LOGIN_ACCOUNT_WAIT_S;
+	}
+	if (pair_failures < DOMAIN_LOGIN_FREE_TRIES)
+		return 0;
+	long delay = DOMAIN_LOGIN_BASE_DELAY_S;
+	for (long i = DOMAIN_LOGIN_FREE_TRIES;
+	     i < pair_failures && delay < DOMAIN_LOGIN_MAX_DELAY_S; i++)
+		delay *= 2;
+	if (delay > DOMAIN_LOGIN_MAX_DELAY_S)
+		delay = DOMAIN_LOGIN_MAX_DELAY_S;
+	if (since_last_s < 0)
+		since_last_s = 0;
+	double left = (double)delay - since_last_s;
+	if (left <= 0)
+		return 0;
+	long w = (long)left;
+	return w < left ? w + 1 : w; /* round up: never invite a try that is still early */
 }

@@ -1,4 +1,5 @@
 /* Operations endpoints: liveness, readiness, metrics, the OpenAPI document. */
+#include "fieldd/config.h"
 #include "fieldd/db.h"
 #include "fieldd/embed.h"
 #include "fieldd/ical.h"
@@ -34,6 +35,12 @@ int h_readyz(struct http_req *r, struct db *db)
 int h_metrics(struct http_req *r, struct db *db)
 {
 	(void)db;
+	const char *addr = http_client_addr(r);
+	if (!netacl_allows(&cfg.metrics_allow, addr)) {
+		reply_problem(r, ERR_METRICS_FORBIDDEN,
+			      "this address is not in FIELDD_METRICS_ALLOW");
+		return 0;
+	}
 	struct abuf b;
 	abuf_init(&b, r->a);
 	http_metrics_render(&b);

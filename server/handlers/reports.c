@@ -2,7 +2,7 @@
  * GET /api/v1/reports/service-standards (R15): each promise as numerator,
  * denominator and rate for a period, overall, per team and per engineer,
  * and the checklist items that fail most by device model. JSON, or CSV for
- * Accept: text/csv. Engineers see their own figures only.
+ * Accept: text/csv. Engineers see their own figures only, leads their team's.
  */
 #include "fieldd/db.h"
 #include "fieldd/handlers.h"
@@ -145,6 +145,21 @@ int h_report_service_standards(struct http_req *r, struct db *db)
 			return 0;
 		}
 		person = r->user->id;
+	} else if (!strcmp(r->user->role, "lead")) {
+		/* a lead sees their own team; a lead without a team, their own figures */
+		if (team && team != r->user->team_id) {
+			reply_problem(r, ERR_FORBIDDEN, "leads see their own team's figures");
+			return 0;
+		}
+		team = r->user->team_id;
+		if (!team) {
+			if (person && person != r->user->id) {
+				reply_problem(r, ERR_FORBIDDEN,
+					      "a lead without a team sees their own figures");
+				return 0;
+			}
+			person = r->user->id;
+		}
 	}
 	const char *f = util_rfc3339(r->a, from), *t = util_rfc3339(r->a, to);
 	struct db_rows rows, fails;

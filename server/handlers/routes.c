@@ -19,7 +19,7 @@ const struct route handler_routes[] = {
     {"GET", "/api/v1/openapi.json", h_openapi, BODY_NONE, 0, 0, TX_NONE, 0},
 
     {"POST", "/api/v1/session", h_session_create, BODY_JSON, 4 * KB, 0, TX_WRITE,
-     ROUTE_NO_IDEMPOTENCY},
+     ROUTE_NO_IDEMPOTENCY | ROUTE_READ_COMMITTED}, /* parallel failures never conflict */
     {"DELETE", "/api/v1/session", h_session_delete, BODY_NONE, 0, ROLES_ANY, TX_WRITE, 0},
     {"GET", "/api/v1/me", h_me, BODY_NONE, 0, ROLES_ANY, TX_NONE, 0},
 
@@ -94,8 +94,9 @@ const struct route handler_routes[] = {
      ROUTE_NO_IDEMPOTENCY},
     {"POST", "/api/v1/me/calendar/rotate", h_me_calendar_rotate, BODY_NONE, 0, FIELD, TX_WRITE,
      ROUTE_NO_IDEMPOTENCY},
-    {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, 0},
-    {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ, 0},
+    {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, ROUTE_GUESS_LIMITED},
+    {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ,
+     ROUTE_GUESS_LIMITED},
 };
 
 const size_t handler_nroutes = sizeof handler_routes / sizeof handler_routes[0];

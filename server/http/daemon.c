@@ -231,6 +231,8 @@ static void begin(struct http_req *r, const char *url)
 			      "Idempotency-Key must be 1 to 255 visible ASCII characters");
 		return;
 	}
+	if ((r->route->flags & ROUTE_GUESS_LIMITED) && !http_guess_allowed(r)) /* guess.c */
+		return;
 	if (r->route->roles)
 		authenticate(r);
 }
@@ -394,6 +396,8 @@ static void finish(struct http_req *r)
 		}
 	}
 	run_handler(r);
+	if (r->status == 404 && (r->route->flags & ROUTE_GUESS_LIMITED))
+		http_guess_record(r); /* guess.c */
 }
 
 /* ---- MHD glue ---- */
@@ -515,7 +519,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	(void)cls;
-	(void)version;
 	struct http_req *r = *con_cls;
 	if (!r) {
 		struct arena *a = arena_new();
@@ -532,7 +535,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&inflight, 1);
 		r->counted_inflight = true;
 		*con_cls = r;
-		begin(r, url);
+		if (http_framing_ok(r, version)) /* framing.c */
+			begin(r, url);
 		if (r->status)
 			return queue(r);
 		return MHD_YES;

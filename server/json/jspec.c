@@ -80,6 +80,191 @@ static bool strict_lexing(const char *buf, size_t len)
 	return true;
 }
 
+/* ---- what json-c decodes silently: lone surrogates and repeated keys ----
+ *
+ * json-c turns an escaped lone surrogate ("\ud800", "\udc00", a high one not
+ * followed by a low one) into U+FFFD, changing the text sent, and keeps the
+ * last of two equal keys in an object. RFC 8259 §8.2 and §4 leave both to the
+ * receiver; fieldd refuses them. This pass runs over a body json-c accepted,
+ * so the structure is known to be well formed. */
+
+static int hex4(const char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Decodes the string starting after its opening quote at buf[*i] into out
+ * (at least as long as the raw text); *i ends after the closing quote.
+ * Returns the decoded length, or -1 on a lone surrogate. */
+static long decode_string(const char *buf, size_t len, size_t *i, char *out)
+{
+	size_t n = 0, p = *i;
+	while (p < len && buf[p] != '"') {
+		if (buf[p] != '\\') {
+			out[n++] = buf[p++];
+			continue;
+		}
+		char e = buf[p + 1];
+		p += 2;
+		switch (e) {
+		case 'b':
+			out[n++] = '\b';
+			break;
+		case 'f':
+			out[n++] = '\f';
+			break;
+		case 'n':
+			out[n++] = '\n';
+			break;
+		case 'r':
+			out[n++] = '\r';
+			break;
+		case 't':
+			out[n++] = '\t';
+			break;
+		case 'u': {
+			int cp = p + 4 <= len ? hex4(buf + p) : -1;
+			if (cp < 0)
+				return -1;
+			p += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1; /* a low surrogate with no high one before it */
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				int lo = p + 6 <= len && buf[p] == '\\' && buf[p + 1] == 'u'
+					     ? hex4(buf + p + 2)
+					     : -1;
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return -1; /* a high surrogate not followed by a low one */
+				p += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			n += put_utf8(out + n, (unsigned)cp);
+			break;
+		}
+		default:
+			out[n++] = e;
+			break; /* " \ / */
+		}
+	}
+	*i = p + 1;
+	return (long)n;
+}
+
+struct jkey {
+	const char *s;
+	size_t n;
+};
+
+static int jkey_cmp(const void *a, const void *b)
+{
+	const struct jkey *x = a, *y = b;
+	size_t n = x->n < y->n ? x->n : y->n;
+	int c = memcmp(x->s, y->s, n);
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* NULL when the text is fine; otherwise why not. Keys live in a; *dup_key is
+ * the repeated key. */
+static const char *surrogates_and_duplicates(struct arena *a, const char *buf, size_t len,
+					     const char **dup_key)
+{
+	size_t cap = 64, nkeys = 0, depth = 0;
+	size_t starts[JSPEC_MAX_DEPTH + 2];
+	bool is_obj[JSPEC_MAX_DEPTH + 2];
+	struct jkey *keys = malloc(cap * sizeof *keys);
+	char *scratch = arena_alloc(a, len + 1);
+	const char *why = NULL;
+	if (!keys)
+		abort();
+	for (size_t i = 0; i < len && !why;) {
+		char c = buf[i];
+		if (c == '{' || c == '[') {
+			if (depth < JSPEC_MAX_DEPTH + 1) {
+				starts[depth] = nkeys;
+				is_obj[depth] = c == '{';
+			}
+			depth++;
+			i++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+			if (depth <= JSPEC_MAX_DEPTH && is_obj[depth]) {
+				size_t s0 = starts[depth], k = nkeys - s0;
+				qsort(keys + s0, k, sizeof *keys, jkey_cmp);
+				for (size_t j = 1; j < k && !why; j++)
+					if (!jkey_cmp(&keys[s0 + j - 1], &keys[s0 + j])) {
+						*dup_key = arena_strndup(a, keys[s0 + j].s,
+									 keys[s0 + j].n);
+						why = "duplicate";
+					}
+				nkeys = s0;
+			}
+			i++;
+		} else if (c == '"') {
+			i++;
+			long n = decode_string(buf, len, &i, scratch);
+			if (n < 0) {
+				why = "surrogate";
+				break;
+			}
+			size_t j = i;
+			while (j < len && (buf[j] == ' ' || buf[j] == '\t' || buf[j] == '\n' ||
+					   buf[j] == '\r'))
+				j++;
+			if (j < len && buf[j] == ':' && depth > 0 && depth <= JSPEC_MAX_DEPTH + 1) {
+				if (nkeys == cap) {
+					cap *= 2;
+					struct jkey *nk = realloc(keys, cap * sizeof *keys);
+					if (!nk)
+						abort();
+					keys = nk;
+				}
+				keys[nkeys].s = arena_strndup(a, scratch, (size_t)n);
+				keys[nkeys].n = (size_t)n;
+				nkeys++;
+			}
+		} else {
+			i++;
+		}
+	}
+	free(keys);
+	return why;
+}
+
 struct json_object *jspec_tokenize(struct arena *a, const char *buf, size_t len, const char **why)
 {
 	if (len == 0) {
@@ -129,6 +314,16 @@ struct json_object *jspec_tokenize(struct arena *a, const char *buf, size_t len,
 	if (!strict_lexing(buf, len)) {
 		json_object_put(o);
 		*why = "the body is not valid JSON";
+		return NULL;
+	}
+	const char *dup = NULL;
+	const char *bad = surrogates_and_duplicates(a, buf, len, &dup);
+	if (bad) {
+		json_object_put(o);
+		*why = !strcmp(bad, "surrogate")
+			   ? "the body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff "
+			     "not in a high-low pair)"
+			   : arena_printf(a, "the key \"%s\" appears twice in one object", dup);
 		return NULL;
 	}
 	/* allow trailing whitespace only */

@@ -564,11 +564,12 @@ class Response:
 
 
 def request(base_url, method, path, body=None, headers=None, token=None, raw_body=None,
-            timeout=10):
+            timeout=10, source=None):
     """One HTTP request on a fresh connection; socket timeout `timeout` seconds.
 
     body: dict/list -> JSON with Content-Type application/json; raw_body: bytes/str sent
-    verbatim (no Content-Type added); token: Authorization: Bearer <token>.
+    verbatim (no Content-Type added); token: Authorization: Bearer <token>; source: the
+    client's own address (another loopback address, 127.0.0.x, to act as another client).
     Raises OSError / http.client.HTTPException on transport errors."""
     u = urllib.parse.urlsplit(base_url)
     if u.scheme != "http":
@@ -587,7 +588,8 @@ def request(base_url, method, path, body=None, headers=None, token=None, raw_bod
     if headers:
         hdrs.update(headers)
     prefix = u.path.rstrip("/")
-    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     try:
         conn.request(method, prefix + path, body=data, headers=hdrs)
         r = conn.getresponse()

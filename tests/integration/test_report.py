@@ -576,6 +576,29 @@ class Report(unittest.TestCase):
         j = self.report(self.p(engineer_id=U["la"]))
         self.assertFigures(j["overall"], {}, "lead A")
 
+    def test_lead_sees_only_their_own_team(self):
+        for lead, team, want, engineers in (("la", "A", TEAM_A, ["e1", "e2"]),
+                                            ("lb", "B", TEAM_B, ["e3"])):
+            with self.subTest(lead=lead):
+                j = self.report(self.p(), token=lead)
+                self.assertFigures(j["overall"], want, "overall for " + lead)
+                self.assertEqual([t["team_id"] for t in j["teams"]], [TEAM[team]])
+                self.assertFigures(j["teams"][0]["metrics"], want, "team of " + lead)
+                self.assertEqual([e["engineer_id"] for e in j["engineers"]],
+                                 [U[e] for e in engineers])
+                rows = list(csv.DictReader(io.StringIO(
+                    self.get(self.p(), token=lead, accept="text/csv").text)))
+                self.assertEqual({r["team_id"] for r in rows if r["team_id"]}, {str(TEAM[team])})
+        # another team is refused; another team's engineer shows nothing
+        r = self.get(self.p(team_id=TEAM["B"]), token="la", expect=403)
+        self.assertEqual(r.json()["code"], "forbidden")
+        j = self.report(self.p(engineer_id=U["e3"]), token="la")
+        self.assertFigures(j["overall"], {}, "e3 asked for by lead A")
+        self.assertEqual(j["engineers"], [])
+        # one of their own engineers, as a dispatcher sees them
+        j = self.report(self.p(engineer_id=U["e2"]), token="la")
+        self.assertFigures(j["overall"], E2, "e2 asked for by lead A")
+
     def test_engineer_sees_only_their_own(self):
         j = self.report(self.p(), token="e1")
         self.assertFigures(j["overall"], E1, "e1's overall")

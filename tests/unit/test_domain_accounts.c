@@ -61,20 +61,32 @@ static void test_password(void)
 
 static void test_throttle(void)
 {
-	CHECK(!domain_login_throttled(0, 0));
-	CHECK(
-	    !domain_login_throttled(DOMAIN_LOGIN_MAX_PER_LOGIN - 1, DOMAIN_LOGIN_MAX_PER_ADDR - 1));
-	CHECK(domain_login_throttled(DOMAIN_LOGIN_MAX_PER_LOGIN, 0));
-	CHECK(domain_login_throttled(0, DOMAIN_LOGIN_MAX_PER_ADDR));
-	CHECK(
-	    domain_login_throttled(DOMAIN_LOGIN_MAX_PER_LOGIN + 5, DOMAIN_LOGIN_MAX_PER_ADDR + 5));
-	/* the figures the docs and the 429 message promise */
-	CHECK_INT_EQ(DOMAIN_LOGIN_MAX_PER_LOGIN, 10);
-	CHECK_INT_EQ(DOMAIN_LOGIN_MAX_PER_ADDR, 50);
-	CHECK_INT_EQ(DOMAIN_LOGIN_WINDOW_MIN, 15);
-	CHECK(!domain_login_throttled(9, 49));
-	CHECK(domain_login_throttled(10, 49));
-	CHECK(domain_login_throttled(9, 50));
+	bool acct;
+	/* the free tries, per login and address */
+	CHECK_INT_EQ(domain_login_wait(0, 0, 0, false, &acct), 0);
+	CHECK_INT_EQ(domain_login_wait(DOMAIN_LOGIN_FREE_TRIES - 1, 0, 0, false, &acct), 0);
+	CHECK(!acct);
+	/* then a wait that doubles with each failure, counted from the last one */
+	CHECK_INT_EQ(domain_login_wait(5, 0, 5, false, &acct), 15);
+	CHECK_INT_EQ(domain_login_wait(5, 10, 5, false, &acct), 5);
+	CHECK_INT_EQ(domain_login_wait(5, 14.2, 5, false, &acct), 1);
+	CHECK_INT_EQ(domain_login_wait(5, 15, 5, false, &acct), 0);
+	CHECK_INT_EQ(domain_login_wait(6, 0, 6, false, &acct), 30);
+	CHECK_INT_EQ(domain_login_wait(8, 0, 8, false, &acct), 120);
+	CHECK(!acct);
+	/* never more than 15 minutes between two tries: a slow-down, not a lock */
+	CHECK_INT_EQ(domain_login_wait(12, 0, 12, false, &acct), DOMAIN_LOGIN_MAX_DELAY_S);
+	CHECK_INT_EQ(domain_login_wait(1000000, 0, 99, false, &acct), DOMAIN_LOGIN_MAX_DELAY_S);
+	CHECK_INT_EQ(domain_login_wait(1000000, DOMAIN_LOGIN_MAX_DELAY_S, 99, false, &acct), 0);
+	/* the account bound (NIST SP 800-63B: at most 100 failures) */
+	CHECK_INT_EQ(domain_login_wait(0, 0, 99, false, &acct), 0);
+	CHECK_INT_EQ(domain_login_wait(0, 0, 100, false, &acct), DOMAIN_LOGIN_ACCOUNT_WAIT_S);
+	CHECK(acct);
+	/* a browser that logged in before is heard whatever strangers did */
+	CHECK_INT_EQ(domain_login_wait(50, 0, 5000, true, &acct), 0);
+	CHECK(!acct);
+	CHECK_INT_EQ(DOMAIN_LOGIN_ACCOUNT_MAX, 100);
+	CHECK_INT_EQ(DOMAIN_LOGIN_FREE_TRIES, 5);
 }
 
 static void test_enums(void)

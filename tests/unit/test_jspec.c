@@ -144,6 +144,43 @@ static void test_tokenize_nul(void)
 	REFUSE("{\"a\":1\0}", NULL);
 }
 
+/* json-c would store a lone surrogate as U+FFFD: the text would change */
+static void test_tokenize_surrogates(void)
+{
+	REFUSE("{\"a\":\"\\ud800\"}", "surrogate");
+	REFUSE("{\"a\":\"\\udc00\"}", "surrogate");
+	REFUSE("{\"a\":\"x\\uD83Dy\"}", "surrogate");
+	REFUSE("{\"a\":\"\\ud83d\\u0041\"}", "surrogate");
+	REFUSE("{\"a\":\"\\ud83d\\ud83d\"}", "surrogate");
+	REFUSE("{\"\\ud800\":1}", "surrogate");
+	REFUSE("{\"a\":[\"ok\",\"\\udfff\"]}", "surrogate");
+	/* a pair is one character; an escaped backslash before u is no escape */
+	ACCEPT("{\"a\":\"\\ud83d\\ude00\"}");
+	ACCEPT("{\"a\":\"\\\\ud800\"}");
+	ACCEPT("{\"a\":\"\\u00e9\\u20ac\"}");
+	const char *why;
+	struct json_object *o = TOK("{\"a\":\"\\ud83d\\ude00\"}", &why);
+	struct json_object *v;
+	if (CHECK_NOT_NULL(o) && CHECK(json_object_object_get_ex(o, "a", &v)))
+		CHECK_STR_EQ(json_object_get_string(v), "\xf0\x9f\x98\x80");
+}
+
+/* json-c keeps the last of two equal keys: {"role":"engineer","role":"admin"} */
+static void test_tokenize_duplicate_keys(void)
+{
+	REFUSE("{\"a\":1,\"a\":2}", "\"a\" appears twice");
+	REFUSE("{\"role\":\"x\",\"b\":1,\"role\":\"y\"}", "\"role\"");
+	/* the same key spelt with an escape is the same key */
+	REFUSE("{\"a\":1,\"\\u0061\":2}", "\"a\"");
+	REFUSE("{\"x\":{\"b\":1,\"b\":1}}", "\"b\"");
+	REFUSE("{\"x\":[{\"c\":1},{\"d\":1,\"d\":2}]}", "\"d\"");
+	/* equal keys in different objects are fine, and so are equal values */
+	ACCEPT("{\"a\":{\"a\":1},\"b\":{\"a\":2}}");
+	ACCEPT("{\"a\":\"a\",\"b\":\"a\"}");
+	ACCEPT("[{\"a\":1},{\"a\":2}]");
+	ACCEPT("{\"ab\":1,\"a\":2,\"a \":3}");
+}
+
 /* depth d: d nested arrays */
 static void test_tokenize_depth(void)
 {
@@ -636,6 +673,8 @@ int main(void)
 	RUN(test_tokenize_utf8);
 	RUN(test_tokenize_nul);
 	RUN(test_tokenize_depth);
+	RUN(test_tokenize_surrogates);
+	RUN(test_tokenize_duplicate_keys);
 	RUN(test_required_nullable_unknown);
 	RUN(test_strings_in_characters);
 	RUN(test_integers);
