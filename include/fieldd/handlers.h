@@ -99,7 +99,4 @@ const struct intake_rules *dispatch_rules(void);
 #define VISIT_DEFAULT_MIN 60
 #define VISIT_MAX_MIN	  (10 * 60)
 
-/* The client's address as text, for throttling (arena-owned). */
-const char *http_client_addr(struct http_req *r);
-
 #endif

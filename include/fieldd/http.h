@@ -180,4 +180,7 @@ int http_inflight(void);
 void http_metrics_render(struct abuf *b);
 void http_metrics_record(int route_index, int status, uint64_t us);
 
+/* The client's address as text, for throttling (arena-owned). */
+const char *http_client_addr(struct http_req *r);
+
 #endif

@@ -16,23 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *http_client_addr(struct http_req *r)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char buf[INET6_ADDRSTRLEN] = "unknown";
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
-				  sizeof buf);
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-				  sizeof buf);
-	}
-	return arena_strdup(r->a, buf);
-}
-
 /* A valid hash to verify against when the login is unknown, so that the
  * answer takes as long as for a known login. */
 static char dummy_hash[256];

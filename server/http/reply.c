@@ -8,8 +8,10 @@
 #include "fieldd/jspec.h"
 #include "fieldd/util.h"
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -217,4 +219,21 @@ const char *json_doc_with(struct arena *a, const char *doc, const char *key, str
 	json_object_put(k);
 	bool empty = n >= 2 && doc[n - 2] == '{';
 	return arena_printf(a, "%.*s%s%s:%s}", (int)(n - 1), doc, empty ? "" : ",", kq, val);
+}
+
+const char *http_client_addr(struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char buf[INET6_ADDRSTRLEN] = "unknown";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+				  sizeof buf);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+				  sizeof buf);
+	}
+	return arena_strdup(r->a, buf);
 }
