@@ -3,6 +3,7 @@
  * Every failure is one line on stderr and a non-zero exit.
  */
 #include "fieldd/config.h"
+#include "fieldd/events.h"
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
 #include "fieldd/handlers.h"
@@ -120,11 +121,17 @@ static int cmd_serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (http_start(handler_routes, handler_nroutes) < 0)
 		return 1;
+	/* the change feed's LISTEN connection and thread (GET /api/v1/events) */
+	if (events_listener_start() < 0) {
+		http_stop();
+		return fail("%s", "cannot start the event listener");
+	}
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_msgf(LOG_INFO, "received %s; finishing requests in progress",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	http_stop();
+	http_stop(); /* ends the event streams first */
+	events_listener_stop();
 	db_thread_release();
 	return 0;
 }

@@ -82,6 +82,9 @@ int h_checklist_templates_create(struct http_req *r, struct db *db);
 /* reports.c */
 int h_report_service_standards(struct http_req *r, struct db *db);
 
+/* events.c: GET /api/v1/events (Server-Sent Events) */
+int h_events(struct http_req *r, struct db *db);
+
 /* calendar.c: feed URLs, feeds and customer invitations */
 int h_me_calendar(struct http_req *r, struct db *db);
 int h_me_calendar_rotate(struct http_req *r, struct db *db);

@@ -95,6 +95,7 @@ struct http_req {
 	struct http_header *headers;
 	const char *err_code; /* for the log */
 	bool commit_on_error;
+	struct http_stream *stream; /* GET /api/v1/events: queued as a stream (stream.c) */
 };
 
 /* Path parameter i ({id} etc.), borrowed. */
@@ -166,6 +167,29 @@ int http_date_parse(const char *s, time_t *out);
  * messages quote the request URL.
  */
 void http_log_redact(char *msg);
+
+/*
+ * Event streams (stream.c, GET /api/v1/events). http_stream_open() checks
+ * FIELDD_STREAM_LIMIT (503 set, NULL returned past it) and subscribes to the
+ * event bus at once, holding live events back; the handler then adds what the
+ * client missed (http_stream_add: filtered by the caller's visibility, and
+ * never sent twice) and calls http_stream_live(), which sets the 200 reply.
+ * The daemon queues it as a response whose connection is suspended while
+ * there is nothing to send, so a stream holds no thread and is not counted
+ * in FIELDD_MAX_INFLIGHT.
+ */
+struct http_stream;
+struct evbus_event;
+struct http_stream *http_stream_open(struct http_req *r);
+void http_stream_add(struct http_stream *s, const struct evbus_event *ev);
+void http_stream_add_text(struct http_stream *s, const char *text);
+void http_stream_live(struct http_req *r);
+/* Daemon side: queue r->stream (status 200) or drop it (any other reply). */
+int http_stream_queue(struct http_req *r);
+void http_stream_drop(struct http_req *r);
+/* Open streams; http_streams_end() ends them all (shutdown) and waits up to ms. */
+int http_streams_open(void);
+void http_streams_end(int ms);
 
 /* Daemon. */
 /* Serves routes[0..n) (borrowed for the server's life); returns -1 with a logged reason. */

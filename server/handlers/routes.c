@@ -88,6 +88,8 @@ const struct route handler_routes[] = {
     {"GET", "/api/v1/reports/service-standards", h_report_service_standards, BODY_NONE, 0,
      ROLES_ANY, TX_READ, 0},
     {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    /* the live event stream (SSE): its own limit, no thread while it waits (events.c) */
+    {"GET", "/api/v1/events", h_events, BODY_NONE, 0, ROLES_ANY, TX_NONE, 0},
 
     /* calendar feeds and invitations (SPEC §5): replies carry fresh tokens, so no replay */
     {"GET", "/api/v1/me/calendar", h_me_calendar, BODY_NONE, 0, FIELD, TX_WRITE,
