@@ -31,8 +31,7 @@ int pg_events_bounds(struct db *db, struct arena *a, int64_t *horizon, int64_t *
 DB_STMT(q_events_since, "SELECT e.id, events_payload(e) AS payload FROM events e"
 			" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::int");
 
-int pg_events_since(struct db *db, struct arena *a, int64_t after, int limit,
-		    struct db_rows *out)
+int pg_events_since(struct db *db, struct arena *a, int64_t after, int limit, struct db_rows *out)
 {
 	char id[24], lim[16];
 	snprintf(id, sizeof id, "%lld", (long long)after);
@@ -135,8 +134,9 @@ int db_listen_drain(struct db_listener *l, void (*fn)(void *ctx, const char *pay
 int64_t db_listen_newest(struct db_listener *l)
 {
 	PQsetnonblocking(l->c, 0);
-	PGresult *r = PQexec(l->c, "SELECT GREATEST(h.pruned_through,"
-				   " COALESCE((SELECT max(id) FROM events), 0)) FROM events_horizon h");
+	PGresult *r =
+	    PQexec(l->c, "SELECT GREATEST(h.pruned_through,"
+			 " COALESCE((SELECT max(id) FROM events), 0)) FROM events_horizon h");
 	int64_t v = -1;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);

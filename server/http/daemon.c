@@ -758,8 +758,9 @@ int http_start(const struct route *routes, size_t n)
 	daemon_handle = MHD_start_daemon(
 	    flags, 0, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, NULL,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg.conn_limit + cfg.stream_limit + CONN_SLACK), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)cfg.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
+	    (unsigned)(cfg.conn_limit + cfg.stream_limit + CONN_SLACK),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg.per_ip_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
 	    &on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL,
 	    MHD_OPTION_END);

@@ -113,7 +113,8 @@ static void deliver(void *ctx, const struct evbus_event *ev)
 		if (!s->live) {
 			if (s->npending == s->cappending) {
 				s->cappending = s->cappending ? s->cappending * 2 : 8;
-				s->pending = xrealloc(s->pending, s->cappending * sizeof *s->pending);
+				s->pending =
+				    xrealloc(s->pending, s->cappending * sizeof *s->pending);
 			}
 			struct pend *p = &s->pending[s->npending++];
 			p->id = ev->type == EVBUS_CHANGE ? ev->id : -1;
@@ -284,8 +285,8 @@ int http_stream_queue(struct http_req *r)
 {
 	struct http_stream *s = r->stream;
 	r->stream = NULL;
-	struct MHD_Response *resp =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, reader, s, stream_free);
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, STREAM_BLOCK, reader, s, stream_free);
 	if (!resp) {
 		stream_free(s);
 		return MHD_NO;

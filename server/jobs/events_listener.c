@@ -40,7 +40,8 @@ struct evbus_event *events_parse(const char *payload)
 	struct json_object *o = json_tokener_parse(payload);
 	struct json_object *id, *kind;
 	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "id", &id) || !json_object_object_get_ex(o, "kind", &kind) ||
+	    !json_object_object_get_ex(o, "id", &id) ||
+	    !json_object_object_get_ex(o, "kind", &kind) ||
 	    !json_object_is_type(kind, json_type_string)) {
 		json_object_put(o);
 		return NULL;
@@ -68,7 +69,8 @@ struct evbus_event *events_parse(const char *payload)
 	if (nt)
 		memcpy(mem + np, teams, (size_t)nt * sizeof(int64_t));
 	char *frame = (char *)(mem + np + nt);
-	int fl = snprintf(frame, flen, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)eid, k, data);
+	int fl =
+	    snprintf(frame, flen, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)eid, k, data);
 	*ev = (struct evbus_event){.type = EVBUS_CHANGE,
 				   .id = eid,
 				   .people = mem,
@@ -154,7 +156,8 @@ static void *listener_main(void *arg)
 					    events_resync(newest < 0 ? 0 : newest, "database");
 					evbus_publish(ev);
 					free(ev);
-					log_msg(LOG_INFO, "events", "listening again; streams resync");
+					log_msg(LOG_INFO, "events",
+						"listening again; streams resync");
 				}
 				lost = false;
 			} else {
@@ -171,7 +174,8 @@ static void *listener_main(void *arg)
 			wait = next_try - now;
 		if (wait < 0)
 			wait = 0;
-		struct pollfd pf[2] = {{stop_pipe[0], POLLIN, 0}, {l ? db_listen_socket(l) : -1, POLLIN, 0}};
+		struct pollfd pf[2] = {{stop_pipe[0], POLLIN, 0},
+				       {l ? db_listen_socket(l) : -1, POLLIN, 0}};
 		int rc = poll(pf, l ? 2 : 1, (int)wait);
 		if (rc < 0 && errno != EINTR)
 			break;
@@ -179,7 +183,8 @@ static void *listener_main(void *arg)
 			break;
 		if (l && pf[1].revents) {
 			if (db_listen_drain(l, on_payload, NULL) < 0) {
-				log_msg(LOG_WARN, "events", "lost the LISTEN connection; reconnecting");
+				log_msg(LOG_WARN, "events",
+					"lost the LISTEN connection; reconnecting");
 				db_listen_close(l);
 				l = NULL;
 				atomic_store(&up, 0);
