@@ -1094,7 +1094,7 @@ SELECT t.id,
                           CASE WHEN t.vip THEN 'vip' END,
                           CASE WHEN t.repeat_count = 2 THEN 'next_repeat_escalates' END], NULL),
        t.repeat_count >= 3 OR t.vip, t.vip,
-       md5('fieldd-demo/tracking/' || t.id), t.contact, CASE WHEN t.vip THEN 5 ELSE 30 END,
+       translate(rtrim(encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'), '='), '+/', '-_'), t.contact, CASE WHEN t.vip THEN 5 ELSE 30 END,
        t.cancel_reason, (SELECT id FROM demo_uid WHERE login = 'dispatcher'),
        t.created, t.created, t.resolved_at
 FROM (SELECT * FROM demo_tk ORDER BY id) t
