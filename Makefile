@@ -28,7 +28,8 @@ db-stop:
 # Build, start the private PostgreSQL under var/, migrate, make sure an admin
 # exists (its generated password is printed once, when it is created), load the
 # demo organisation into a fresh database (its logins are printed once) and serve
-# with the FIELDD_SECRET kept in var/secret (made the first time).
+# with the FIELDD_SECRET kept in var/secret (made the first time). With no mail server
+# or SMS gateway configured, the notices fieldd sends land as files in var/outbox/.
 run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd migrate
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd user add --login admin \
@@ -36,6 +37,7 @@ run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd demo
 	@echo "fieldd: serving on http://$(LISTEN) (Ctrl-C stops; the database keeps running: make db-stop)"
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_SECRET="$$(sh scripts/secret.sh)" \
+		FIELDD_OUTBOX_DIR="$${FIELDD_OUTBOX_DIR:-$(CURDIR)/var/outbox}" \
 		FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
 
 # The whole suite through ctest: unit, integration against throwaway clusters.

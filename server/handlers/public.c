@@ -546,8 +546,8 @@ int h_public_survey(struct http_req *r, struct db *db)
 
 static void see_page(struct http_req *r, const char *code, const char *what)
 {
-	reply_add_header(r, "Location", arena_printf(r->a, "/t/%s?survey=%s#survey", code, what));
 	reply_raw(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_add_header(r, "Location", arena_printf(r->a, "/t/%s?survey=%s#survey", code, what));
 	public_headers(r);
 }
 
