@@ -1198,7 +1198,7 @@ INSERT INTO notifications (ticket_id, visit_id, recipient_kind, recipient_id, re
 SELECT n.ticket_id, n.visit_id, n.rkind, n.rid, n.recipient, n.channel, n.template, n.payload,
        CASE WHEN n.queued OR n.at >= pg_temp.kst((SELECT today FROM demo_cfg), 0) THEN 'queued'
             WHEN pg_temp.dh('fail/' || n.template || '/' || n.ticket_id || '/' || coalesce(n.visit_id, 0)) % 60 = 0
-                 AND n.channel <> 'phone' THEN 'failed'
+                 AND n.channel <> 'phone' THEN 'dead'
             ELSE 'sent' END,
        CASE WHEN n.queued OR n.at >= pg_temp.kst((SELECT today FROM demo_cfg), 0) THEN 0
             WHEN pg_temp.dh('fail/' || n.template || '/' || n.ticket_id || '/' || coalesce(n.visit_id, 0)) % 60 = 0
