@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox format clean
 
 all: build
 
@@ -62,6 +62,11 @@ bench-dispatch:
 bench-ical:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/ical.sh
+
+# The outbox: webhooks and e-mails per second, queue-to-receiver delay (docs/performance.md).
+bench-outbox:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/outbox_bench.py
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

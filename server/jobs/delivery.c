@@ -187,10 +187,10 @@ static void *worker_main(void *arg)
 		int timeout_ms = dcfg.sweep_s * 1000;
 		int rc = pg_outbox_next_due(db, a, &secs);
 		arena_free(a);
+		/* a due row the claim could not take is another worker's for a moment: look
+		 * again shortly rather than spin */
 		if (rc > 0 && secs * 1000.0 + 5 < timeout_ms)
-			timeout_ms = secs <= 0 ? 0 : (int)(secs * 1000.0) + 5;
-		if (timeout_ms <= 0)
-			continue;
+			timeout_ms = secs <= 0 ? 20 : (int)(secs * 1000.0) + 5;
 		if (pg_outbox_wait(db, timeout_ms, stop_pipe[0]) == DB_SOFT) {
 			listening = 0;
 			pause_ms(200);

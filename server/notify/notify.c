@@ -228,6 +228,14 @@ const char *notify_webhook_document(struct arena *a, const struct outbox_item *i
 	put_str(o, "ticket", it->ticket_number);
 	put_str(o, "queued_at", it->created_at);
 	json_object_object_add(o, "attempt", json_object_new_int(it->attempts));
+	/* the template's facts too, for gateways that fill their own registered templates
+	 * (KakaoTalk notification talk) */
+	struct json_object *data = it->payload ? json_tokener_parse(it->payload) : NULL;
+	if (data && !json_object_is_type(data, json_type_object)) {
+		json_object_put(data);
+		data = NULL;
+	}
+	json_object_object_add(o, "data", data ? data : json_object_new_object());
 	const char *s =
 	    arena_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));
