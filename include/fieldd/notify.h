@@ -38,6 +38,7 @@ struct notify_config {
 	const char *smtp_password; /* FIELDD_SMTP_PASSWORD (never logged) */
 	const char *smtp_from;	   /* FIELDD_SMTP_FROM, default FIELDD_ORGANIZER_EMAIL */
 	int smtp_tls;		 /* FIELDD_SMTP_TLS: 0 off, 1 try, 2 require (default with AUTH) */
+	const char *smtp_ca;	 /* FIELDD_SMTP_CA: CA file for the mail server's certificate */
 	const char *webhook_url; /* FIELDD_WEBHOOK_URL */
 	const char *webhook_secret; /* FIELDD_WEBHOOK_SECRET: HMAC-SHA-256 key */
 	const char *outbox_dir;	    /* FIELDD_OUTBOX_DIR: the sink's folder */
