@@ -54,6 +54,12 @@ static void settings_load(void)
 	miss_limit = env_or("FIELDD_TRACKING_MISSES", 30, 1, 1000000);
 }
 
+int public_tracking_days(void)
+{
+	pthread_once(&settings_once, settings_load);
+	return expire_days;
+}
+
 /* ---- misses per client address ---- */
 
 #define MISS_SLOTS  1024

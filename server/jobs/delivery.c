@@ -99,7 +99,7 @@ static void attach_invitation(struct db *db, struct arena *a, const struct outbo
 	     strcmp(it->template_name, "visit_cancelled")))
 		return;
 	struct ical_event e;
-	if (pg_calendar_appointment(db, a, it->tracking, &e) <= 0)
+	if (pg_calendar_appointment(db, a, it->tracking, 0, &e) <= 0)
 		return;
 	e.url = t->link;
 	e.customer_phone = NULL;
