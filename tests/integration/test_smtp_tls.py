@@ -2,6 +2,7 @@
 for the test): fieldd upgrades the connection before it logs in, verifies the server's
 certificate against FIELDD_SMTP_CA, and the message arrives; a wrong password leaves the
 notice queued for a retry with the server's refusal as its reason, and nothing arrives.
+A delivery configuration that cannot work stops `fieldd serve` with a message naming it.
 """
 
 import os
@@ -101,6 +102,27 @@ class StartTlsAuth(unittest.TestCase):
             self.assertNotIn("wrong-password-x", row)
             self.assertFalse(any("two@customer.test" in e.rcpt_tos for _, e in SERVER.messages))
             self.assertNotIn("wrong-password-x", st.server.log_text())
+        finally:
+            st.close()
+
+
+class BadConfiguration(unittest.TestCase):
+    def test_serve_refuses_an_unsigned_webhook_and_bad_numbers(self):
+        st = support.Stack(serve=False)
+        try:
+            for env, words in (({"FIELDD_WEBHOOK_URL": "https://gw.example/hook"},
+                                "FIELDD_WEBHOOK_SECRET"),
+                               ({"FIELDD_SMTP_URL": "mail.example:25"}, "smtp://"),
+                               ({"FIELDD_DELIVERY_ATTEMPTS": "zero"}, "FIELDD_DELIVERY_ATTEMPTS"),
+                               ({"FIELDD_DELIVERY_LEASE": "5", "FIELDD_DELIVERY_TIMEOUT": "10"},
+                                "FIELDD_DELIVERY_LEASE")):
+                srv = harness.Server(st.url, env=env)
+                try:
+                    srv.proc.wait(30)
+                    self.assertNotEqual(srv.proc.returncode, 0, env)
+                    self.assertIn(words, srv.log_text())
+                finally:
+                    srv.close()
         finally:
             st.close()
 
