@@ -27,9 +27,20 @@
 #define FIELDD_NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct arena;
-struct outbox_item;
+
+/* One notice as server/jobs claimed it (server/db/pg_outbox.c fills it): the row and
+ * what its text needs. Strings may be NULL. */
+struct outbox_item {
+	int64_t id, ticket_id, visit_id;
+	int attempts; /* including this one */
+	const char *delivery_id;
+	const char *channel, *template_name, *recipient, *recipient_kind, *recipient_name;
+	const char *payload; /* JSON object text */
+	const char *ticket_number, *tracking, *fault_name, *created_at;
+};
 
 /* Settings from the environment (README "Configuration"); process lifetime. */
 struct notify_config {

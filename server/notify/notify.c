@@ -5,7 +5,6 @@
 #include "fieldd/notify.h"
 #include "fieldd/arena.h"
 #include "fieldd/config.h"
-#include "fieldd/outbox.h"
 #include "notify_int.h"
 
 #include <curl/curl.h>

@@ -10,7 +10,6 @@
  */
 #include "fieldd/arena.h"
 #include "fieldd/notify.h"
-#include "fieldd/outbox.h"
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
