@@ -26,7 +26,9 @@ struct jfield;
 struct MHD_Connection;
 struct user_row;
 
-enum body_kind { BODY_NONE, BODY_JSON };
+/* BODY_FORM: application/x-www-form-urlencoded, collected raw for the handler (the
+ * customer's plain HTML forms) */
+enum body_kind { BODY_NONE, BODY_JSON, BODY_FORM };
 /* How the daemon wraps the handler: no database, a read-only snapshot, or a
  * serializable write transaction with Idempotency-Key support. */
 enum tx_kind { TX_NONE, TX_READ, TX_WRITE };
@@ -190,6 +192,8 @@ void http_stream_drop(struct http_req *r);
 /* Open streams; http_streams_end() ends them all (shutdown) and waits up to ms. */
 int http_streams_open(void);
 void http_streams_end(int ms);
+/* application/x-www-form-urlencoded field of body, decoded, arena-owned; NULL if absent. */
+const char *http_form_value(struct arena *a, const char *body, size_t len, const char *key);
 
 /* Daemon. */
 /* Serves routes[0..n) (borrowed for the server's life); returns -1 with a logged reason. */

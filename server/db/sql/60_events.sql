@@ -118,6 +118,10 @@ DECLARE
     p bigint[];
     tp bigint[];
 BEGIN
+    -- delivery claims and retries touch the row often; the board cares about its status
+    IF TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status THEN
+        RETURN NULL;
+    END IF;
     IF NEW.visit_id IS NOT NULL THEN
         SELECT ARRAY[v.engineer_id, v.lead_id] INTO p FROM visits v WHERE v.id = NEW.visit_id;
         tp := p;
