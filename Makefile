@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox bench-events format clean
 
 all: build
 
@@ -67,6 +67,11 @@ bench-ical:
 bench-outbox:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/outbox_bench.py
+
+# The live event stream: 2,000 open streams (memory, API throughput), write-to-client latency.
+bench-events:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/events_bench.py
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

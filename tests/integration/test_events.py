@@ -307,6 +307,10 @@ class Limits(unittest.TestCase):
             for _ in range(3):
                 r = other.request("GET", API + "/me", token=TOK["eng2"], timeout=10)
                 self.assertEqual(r.status, 200, r.text)
+            m = other.request("GET", "/metrics").text
+            self.assertEqual(support.metric_value(m, "fieldd_event_streams"), 12)
+            self.assertEqual(support.metric_value(m, "fieldd_http_inflight_requests"), 1)
+            self.assertEqual(support.metric_value(m, "fieldd_event_listener_up"), 1)
             tid = intake(server=other)
             for s in streams[1::2]:
                 s.until(about_ticket(tid, "ticket"))
