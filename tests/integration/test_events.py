@@ -209,6 +209,23 @@ class CatchUp(unittest.TestCase):
         finally:
             s.close()
 
+    def test_catch_up_shows_only_what_the_person_may_see(self):
+        s = open_stream("eng2")
+        start = s.until(lambda b: b["id"] is not None)["id"]
+        s.close()
+        other = intake()
+        assign(other, "eng1")
+        mine = intake()
+        v = assign(mine, "eng2")
+        s = open_stream("eng2", last_event_id=start)
+        try:
+            s.until(lambda b: b["event"] == "visit" and b["json"]["visit_id"] == v["id"])
+            self.assertEqual([b for b in s.changes() if b["json"]["ticket_id"] == other], [])
+            self.assertTrue(all(b["json"]["ticket_id"] == mine for b in s.changes()),
+                            s.changes())
+        finally:
+            s.close()
+
     def test_an_id_too_far_back_gets_resync(self):
         s = open_stream("dispatcher")
         start = s.until(lambda b: b["id"] is not None)["id"]
@@ -231,6 +248,7 @@ class CatchUp(unittest.TestCase):
             s.close()
 
     def test_an_id_this_database_never_wrote_or_pruned_gets_resync(self):
+        intake()
         newest = int(ST.sql("SELECT max(id) FROM events"))
         for bad in (str(newest + 1000), "abc", "-1"):
             s = open_stream("dispatcher", last_event_id=bad)
