@@ -362,6 +362,17 @@ class Limits(unittest.TestCase):
             self.assertEqual(other.stop(), 0)
             other.close()
 
+    def test_an_idle_stream_gets_heartbeats(self):
+        s = open_stream("eng2")
+        try:
+            s.until(lambda b: b["id"] is not None)
+            # every 15 s with nothing else to send: proxies keep the stream, dead clients show
+            b = s.until(lambda b: "heartbeat" in b["comments"], timeout=25)
+            self.assertIsNone(b["data"])
+            self.assertEqual(s.changes(), [])
+        finally:
+            s.close()
+
     def test_sigterm_ends_open_streams_and_exits(self):
         other = harness.Server(ST.url).wait_ready()
         streams = [open_stream(w, server=other) for w in ("dispatcher", "eng1", "lead1")]
