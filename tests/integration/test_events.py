@@ -373,6 +373,26 @@ class Limits(unittest.TestCase):
         finally:
             s.close()
 
+    def test_a_stream_ends_at_its_age_and_a_logged_out_client_cannot_come_back(self):
+        other = harness.Server(ST.url, env={"FIELDD_STREAM_MAX_AGE": "1"}).wait_ready()
+        try:
+            token = ST.login("eng2", "pw-eng2-123456")
+            s = SseStream(other.port, token)
+            self.assertEqual(s.status, 200)
+            s.until(lambda b: b["id"] is not None)
+            # logged out meanwhile: the stream goes on only until its age is reached
+            r = other.request("DELETE", API + "/session", token=token)
+            self.assertIn(r.status, (200, 204), r.text)
+            self.assertTrue(s.ended(timeout=25), "the stream outlived its FIELDD_STREAM_MAX_AGE")
+            self.assertTrue(s.done, "cut instead of ended with its last chunk")
+            last = s.last_id()
+            s.close()
+            again = SseStream(other.port, token, last_event_id=last)
+            self.assertEqual(again.status, 401)
+        finally:
+            self.assertEqual(other.stop(), 0)
+            other.close()
+
     def test_sigterm_ends_open_streams_and_exits(self):
         other = harness.Server(ST.url).wait_ready()
         streams = [open_stream(w, server=other) for w in ("dispatcher", "eng1", "lead1")]
