@@ -734,6 +734,7 @@ int http_start(void)
 		return -1;
 	}
 	process_tag = randombytes_random();
+	http_static_init(); /* the web files' ETags and gzip copies, before the first request */
 	if ((listen_fd = open_listener(&addr)) < 0) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);
