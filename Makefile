@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox bench-web format clean
 
 all: build
 
@@ -16,6 +16,7 @@ deps:
 	@sh scripts/deps.sh
 
 build: deps
+	@sh scripts/npm.sh mobile-web
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j$(JOBS)
 
@@ -67,6 +68,11 @@ bench-ical:
 bench-outbox:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/outbox_bench.py
+
+# Static web files: fieldd against nginx on the same files (docs/performance.md).
+bench-web:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/web.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
