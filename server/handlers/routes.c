@@ -17,6 +17,8 @@ const struct route http_routes[] = {
     {"GET", "/readyz", h_readyz, BODY_NONE, 0, 0, TX_NONE, 0},
     {"GET", "/metrics", h_metrics, BODY_NONE, 0, 0, TX_NONE, 0},
     {"GET", "/api/v1/openapi.json", h_openapi, BODY_NONE, 0, 0, TX_NONE, 0},
+    /* the web apps' front door; their other files are static (server/http/static.c) */
+    {"GET", "/", h_web_root, BODY_NONE, 0, 0, TX_READ, 0},
 
     {"POST", "/api/v1/session", h_session_create, BODY_JSON, 4 * KB, 0, TX_WRITE,
      ROUTE_NO_IDEMPOTENCY},

@@ -192,6 +192,8 @@ static void begin(struct http_req *r, const char *url)
 		reply_add_header(r, "Retry-After", "1");
 		return;
 	}
+	if (http_static_serve(r, url)) /* web files: no database, answered here */
+		return;
 	char allow[64];
 	int idx;
 	switch (router_match(r->a, http_routes, http_nroutes, r->method, url, &idx, r->params,
@@ -466,7 +468,7 @@ static enum MHD_Result queue(struct http_req *r)
 	r->done = true;
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
-	bool vary = compressible(r->ctype), gzipped = false;
+	bool vary = compressible(r->ctype) && !r->static_reply, gzipped = false;
 	if (vary && len >= GZIP_MIN && accepts_gzip(r)) {
 		size_t zlen;
 		const char *z = gzip_body(r->a, body, len, &zlen);
