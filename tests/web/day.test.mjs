@@ -14,14 +14,14 @@ after(async () => { await b?.close(); });
 const visitOf = (id, token) => ok('GET', `/visits/${id}`, undefined, token);
 
 test('an engineer works through a visit from log-in to completion', async () => {
-  const day = await seedDay('day_eng' + (process.env.DEV_SUFFIX || ''), { hours: [10, 14] });
+  const day = await seedDay('day_eng', { hours: [10, 14] });
   const [v1, v2] = day.visits;
   const { page, problems } = await phone(b);
 
   // log in: the login page is accessible, then the app shows today's visits in time order
   await page.goto(WEB + '/');
   await axe(page, 'login');
-  await signIn(page, 'day_eng' + (process.env.DEV_SUFFIX || ''));
+  await signIn(page, day.login);
   await page.getByRole('heading', { name: '오늘 방문' }).waitFor();
   const cards = page.getByRole('link', { name: /박민수/ });
   await until(async () => (await cards.count()) === 2, 'both visits listed');

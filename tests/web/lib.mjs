@@ -62,7 +62,8 @@ const KINDS = ['desktop', 'laptop', 'printer', 'monitor', 'network'];
 
 // An engineer with their day: one visit per entry of `visits` (hours on today's date in
 // Asia/Seoul, one hour each), each for a new device of `kind` of one customer.
-export async function seedDay(name, { hours = [10], kind = 'desktop', customer = '박민수', date = seoulDate(), fault = 'SLOW' } = {}) {
+export async function seedDay(prefix, { hours = [10], kind = 'desktop', customer = '박민수', date = seoulDate(), fault = 'SLOW' } = {}) {
+  const name = `${prefix}_${process.pid}_${++serial}`; // a fresh login on every run
   const user = await ok('POST', '/users', { login: name, name: name + ' 기사', role: 'engineer', password: PASSWORD, skills: KINDS, phone: '010-9000-0001' });
   sql(`UPDATE users SET work_start = '00:00', work_end = '23:59', work_days = '{1,2,3,4,5,6,7}' WHERE id = ${user.id}`);
   const cust = await ok('POST', '/customers', { name: customer, phone: '010-1234-5678', department: '총무과', title: '주무관' });
@@ -76,7 +77,7 @@ export async function seedDay(name, { hours = [10], kind = 'desktop', customer =
     visits.push(v);
   }
   const token = await login(name);
-  return { user, token, customer: cust, visits };
+  return { login: name, user, token, customer: cust, visits };
 }
 
 // ---------------------------------------------------------------- browser --
