@@ -286,19 +286,23 @@ function DayPage({ sync }) {
   </main>`;
 }
 
+// The phone's calendar subscribes to the engineer's feed (webcal://): the URL is fetched
+// when asked for (it is a credential) and offered as a link the calendar app opens.
 function Calendar() {
   const [msg, setMsg] = useState('');
+  const [url, setUrl] = useState(null);
   async function subscribe() {
     try {
       let c = await api('GET', '/me/calendar');
       if (!c.webcal_url) c = await api('POST', '/me/calendar/rotate');
-      setMsg('휴대폰 캘린더 앱에서 구독을 확인하세요.');
-      location.href = c.webcal_url;
+      setUrl(c.webcal_url);
+      setMsg('아래 링크를 누르면 휴대폰 캘린더 앱이 내 방문 일정을 구독합니다.');
     } catch (e) {
-      setMsg(e instanceof ApiError ? explain(e.problem) : '연결되면 다시 눌러 주세요.');
+      setMsg(e instanceof ApiError ? explain(e.problem) : '신호가 있을 때 다시 눌러 주세요.');
     }
   }
-  return html`<h2>캘린더</h2><button type="button" onClick=${subscribe}>캘린더 구독</button>${msg && html`<p role="status">${msg}</p>`}`;
+  return html`<h2>캘린더</h2><button type="button" onClick=${subscribe}>캘린더 구독</button>
+    <p role="status">${msg}</p>${url && html`<p><a class="button primary" href=${url}>휴대폰 캘린더에 추가</a></p>`}`;
 }
 
 async function logout() {
