@@ -22,6 +22,7 @@
  */
 #include "fieldd/config.h"
 #include "fieldd/handlers.h"
+#include "fieldd/jspec.h"
 #include "fieldd/ical.h"
 #include "fieldd/pg.h"
 #include "fieldd/util.h"
@@ -183,6 +184,10 @@ int h_me_calendar(struct http_req *r, struct db *db)
 
 int h_me_calendar_rotate(struct http_req *r, struct db *db)
 {
+	/* no fields: an empty body or {} */
+	const struct jfield spec[] = {JSPEC_END};
+	if (!http_parse_body(r, spec))
+		return 0;
 	unsigned char buf[32];
 	const unsigned char *key = feed_key(buf) ? buf : NULL;
 	int rc = pg_calendar_revoke(db, r->a, r->user->id);

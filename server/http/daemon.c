@@ -214,7 +214,9 @@ static void begin(struct http_req *r, const char *url)
 	const char *cl = http_header_get(r, "Content-Length");
 	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
 	if (r->route->body == BODY_JSON) {
-		if (!json_content_type(http_header_get(r, "Content-Type"))) {
+		/* no body at all stands for {} (a step without fields): no Content-Type needed */
+		bool empty = len == 0 && !http_header_get(r, "Transfer-Encoding");
+		if (!empty && !json_content_type(http_header_get(r, "Content-Type"))) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
@@ -389,7 +391,8 @@ static void finish(struct http_req *r)
 	}
 	if (r->route->body == BODY_JSON) {
 		const char *why = NULL;
-		r->json = jspec_tokenize(r->a, r->body.buf, r->body.len, &why);
+		r->json = r->body.len ? jspec_tokenize(r->a, r->body.buf, r->body.len, &why)
+				      : jspec_tokenize(r->a, "{}", 2, &why);
 		if (!r->json) {
 			reply_problem(r, ERR_MALFORMED_JSON, why);
 			return;
