@@ -12,6 +12,7 @@ packages are missing, unless FIELDD_REQUIRE_WEB=1.
 
     FIELDD_BIN=build/dev/fieldd python3 tests/web/run_web.py [file.test.mjs ...]
     FIELDD_BIN=build/dev/fieldd python3 tests/web/run_web.py --serve   # keep the stack up
+    FIELDD_BIN=build/dev/fieldd python3 tests/web/run_web.py --exec CMD ARGS...  # run CMD instead
 """
 
 import glob
@@ -42,6 +43,7 @@ def skip(why):
 def main():
     args = sys.argv[1:]
     serve = "--serve" in args
+    command = args[args.index("--exec") + 1:] if "--exec" in args else None
     files = [a for a in args if a != "--serve"] or sorted(glob.glob(os.path.join(HERE, "*.test.mjs")))
     if not os.access(CHROMIUM, os.X_OK):
         skip("%s is missing (scripts/deps.sh installs chromium)" % CHROMIUM)
@@ -73,7 +75,10 @@ def main():
             while st.server.alive():
                 time.sleep(1)
             return 1
-        rc = subprocess.call([node, "--test", "--test-concurrency=1"] + files, cwd=HERE, env=env)
+        if command:
+            rc = subprocess.call(command, env=env)
+        else:
+            rc = subprocess.call([node, "--test", "--test-concurrency=1"] + files, cwd=HERE, env=env)
     finally:
         log = st.server.log_text() if st.server else ""
         try:
