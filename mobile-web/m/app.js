@@ -259,9 +259,13 @@ function DayPage({ sync }) {
   const today = seoulDate();
   const tomorrow = seoulDate(new Date(), 1);
   const go = (d) => { st.date = d; changed(); loadDay(d); };
+  const [held, setHeld] = useState('');
+  // logging out with actions still waiting would leave them to the next person on the phone
+  const out = () => (box.sync.items.length ? setHeld('보내지 못한 작업이 있어 로그아웃하지 않았습니다. 신호가 있는 곳에서 모두 보낸 뒤 로그아웃하세요.') : logout());
   return html`<main>
     <div class="topbar"><h1>${st.date === today ? '오늘 방문' : st.date === tomorrow ? '내일 방문' : st.date + ' 방문'}</h1>
-      <button type="button" onClick=${logout}>${ko.signOut}</button></div>
+      <button type="button" onClick=${out}>${ko.signOut}</button></div>
+    ${held && html`<p class="problem" role="alert">${held}</p>`}
     <${StatusRegion} sync=${sync} />
     ${sync.needLogin && html`<${Relogin} />`}
     <nav class="row" aria-label="날짜">
@@ -399,7 +403,7 @@ function StepForm({ kind, v, close }) {
         if (outcome === 'reschedule') {
           if (!val('date')) return setErr('새 날짜를 고르세요.');
           body.start = seoul(val('date'), val('time'));
-          body.end = addMinutes(val('date'), val('time'), Number(val('length')));
+          body.end = addMinutes(val('date'), val('time'), Number(val('duration')));
         }
         break;
       case 'late': {
@@ -447,7 +451,7 @@ function StepForm({ kind, v, close }) {
       <fieldset><legend>일정 변경일 때 새 시간</legend>
         <label for="f-date">새 날짜</label><input id="f-date" name="date" type="date" defaultValue=${seoulDate(new Date(v.start))} />
         <label for="f-time">시작</label><select id="f-time" name="time">${SLOTS.map((s) => html`<option key=${s} selected=${s === hm(v.start)}>${s}</option>`)}</select>
-        <label for="f-len">길이</label><select id="f-len" name="length">${[30, 60, 90, 120, 180, 240].map((m) => html`<option key=${m} value=${m} selected=${m === 60}>${m}분</option>`)}</select>
+        <label for="f-len">길이</label><select id="f-len" name="duration">${[30, 60, 90, 120, 180, 240].map((m) => html`<option key=${m} value=${m} selected=${m === 60}>${m}분</option>`)}</select>
       </fieldset>
       <div class="row">
         <button type="submit" class="primary" onClick=${(e) => submit(e, 'reached')}>${ko.reached}</button>

@@ -5,7 +5,7 @@
 // axe-core checks every screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, phone, signIn, seedDay, ok, call, axe, settled, until, touchTargets, noHorizontalScroll, WEB } from './lib.mjs';
+import { browser, phone, signIn, seedDay, ok, axe, settled, until, touchTargets, noHorizontalScroll, seoulDate, WEB } from './lib.mjs';
 
 let b;
 before(async () => { b = await browser(); console.log('# chromium', b.version()); });
@@ -163,5 +163,66 @@ test('an engineer works through a visit from log-in to completion', async () => 
   await page.getByRole('button', { name: '로그아웃' }).click();
   await page.waitForURL(WEB + '/');
   assert.equal((await page.context().request.get(WEB + '/api/v1/me')).status(), 401);
+  assert.deepEqual(problems, []);
+});
+
+test('the other steps: no answer, reschedule, late notice, customer absent, cancel', async () => {
+  const day = await seedDay('steps_eng', { hours: [9, 15] });
+  const [v1, v2] = day.visits;
+  const { page, problems } = await phone(b);
+  await signIn(page, day.login);
+  const next = page.locator('button.big');
+
+  // 사전 연락 → 부재중: still 확인 전, the attempt recorded
+  await page.goto(`${WEB}/m/#/visits/${v1.id}`);
+  await next.click();
+  await page.getByRole('button', { name: '부재중', exact: true }).click();
+  let s = await until(async () => { const v = await visitOf(v1.id, day.token); return v.precall_attempts.length === 1 && v; }, 'no-answer recorded');
+  assert.equal(s.precall_attempts[0].outcome, 'no_answer');
+  assert.equal(s.status, 'proposed');
+  await settled(page);
+  assert.equal(await next.textContent(), '사전 연락');
+
+  // 사전 연락 → 일정 변경 to the day after tomorrow, 15:30 for 90 minutes
+  const later = seoulDate(2);
+  await next.click();
+  await page.getByLabel('새 날짜').fill(later);
+  await page.getByLabel('시작').selectOption('15:30');
+  await page.getByLabel('길이').selectOption('90');
+  await page.getByRole('button', { name: '일정 변경', exact: true }).click();
+  s = await until(async () => { const v = await visitOf(v1.id, day.token); return v.status === 'confirmed' && v; }, 'rescheduled and confirmed');
+  assert.equal(Date.parse(s.start), Date.parse(`${later}T15:30:00+09:00`));
+  assert.equal(Date.parse(s.end), Date.parse(`${later}T17:00:00+09:00`));
+  assert.equal(s.precall_attempts.at(-1).outcome, 'reschedule');
+
+  // 지연 알림 (minutes and a note), then 고객 부재 with the memo
+  await settled(page);
+  await page.getByRole('button', { name: '지연 알림', exact: true }).click();
+  await page.getByLabel('늦는 시간 (분)').fill('20');
+  await page.getByLabel('메모 (고객에게 전할 말)').fill('앞 작업이 길어짐');
+  await axe(page, 'late notice form');
+  await page.getByRole('button', { name: '지연 알림', exact: true }).click();
+  s = await until(async () => { const v = await visitOf(v1.id, day.token); return v.late_notice && v; }, 'late notice stored');
+  assert.equal(s.late_notice.minutes, 20);
+  await settled(page);
+  await page.getByRole('button', { name: '고객 부재', exact: true }).click();
+  await page.getByLabel('메모', { exact: true }).fill('문 앞에 방문 카드');
+  await page.getByRole('button', { name: '고객 부재', exact: true }).click();
+  s = await until(async () => { const v = await visitOf(v1.id, day.token); return v.status === 'absent' && v; }, 'absent');
+  assert.equal(s.absent.memo_left, true);
+  assert.equal(s.absent.note, '문 앞에 방문 카드');
+  await page.getByRole('heading', { name: /고객 부재/ }).waitFor();
+  assert.equal(await next.count(), 0);
+
+  // 방문 취소 needs a reason
+  await page.goto(`${WEB}/m/#/visits/${v2.id}`);
+  await page.getByRole('button', { name: '방문 취소', exact: true }).click();
+  await page.getByRole('button', { name: '방문 취소', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: '취소 사유를 적어 주세요' }).waitFor();
+  await page.getByLabel('취소 사유').fill('고객이 장비를 교체함');
+  await page.getByRole('button', { name: '방문 취소', exact: true }).click();
+  s = await until(async () => { const v = await visitOf(v2.id, day.token); return v.status === 'cancelled' && v; }, 'cancelled');
+  assert.equal(s.cancel_reason, '고객이 장비를 교체함');
+  await page.getByRole('heading', { name: /취소/ }).waitFor();
   assert.deepEqual(problems, []);
 });
