@@ -334,7 +334,7 @@ function VisitPage({ id, sync }) {
   const v = st.visits[id];
   const [open, setOpen] = useState(null);
   useEffect(() => { setOpen(null); }, [id, v && v.status]);
-  if (!v) return html`<main><a href="#/">방문 목록</a><h1>방문 #${id}</h1><${StatusRegion} sync=${sync} /><p>이 방문은 아직 휴대폰에 없습니다. 신호가 있을 때 다시 여세요.</p></main>`;
+  if (!v) return html`<main><a class="back" href="#/">방문 목록</a><h1>방문 #${id}</h1><${StatusRegion} sync=${sync} /><p>이 방문은 아직 휴대폰에 없습니다. 신호가 있을 때 다시 여세요.</p></main>`;
   const t = v.ticket || {};
   const c = t.customer || {};
   const d = t.device || {};
@@ -344,7 +344,7 @@ function VisitPage({ id, sync }) {
   const failed = sync.items.find((i) => i.visitId === id && i.state === 'failed');
   const press = (s) => (s === 'checklist' ? (location.hash = `#/visits/${id}/checklist`) : s === 'depart' || s === 'arrive' ? step(v, s) : setOpen(s));
   return html`<main>
-    <a href="#/">방문 목록</a>
+    <a class="back" href="#/">방문 목록</a>
     <div class="topbar"><h1>${c.name} <span class=${'st ' + v.status}>${ko.status[v.status]}</span></h1></div>
     <${StatusRegion} sync=${sync} />
     ${sync.needLogin && html`<${Relogin} />`}
@@ -352,12 +352,12 @@ function VisitPage({ id, sync }) {
     <dl>
       <dt>시간</dt><dd>${windowText(v)}</dd>
       <dt>접수</dt><dd>${t.number} · ${t.priority}</dd>
-      <dt>고객</dt><dd>${c.name} ${c.title || ''} ${c.department ? '· ' + c.department : ''}${c.phone && html` · <a href=${'tel:' + c.phone}>${c.phone} 전화</a>`}</dd>
+      <dt>고객</dt><dd>${c.name} ${c.title || ''} ${c.department ? '· ' + c.department : ''}${c.phone && html`<br /><a class="button tel" href=${'tel:' + c.phone}>${c.phone} 전화</a>`}</dd>
       <dt>장소</dt><dd>${place(d.location)}</dd>
       <dt>장비</dt><dd>${kindName(d.kind)} ${d.model || ''} (${d.asset_tag})</dd>
       <dt>고장</dt><dd>${faultName(t.fault_code)}: ${t.symptom}</dd>
       <dt>반복</dt><dd>${repeatOf(v) ? (repeatOf(v) > 1 ? `같은 고장 ${repeatOf(v)}회째` : '처음') : '모름'} <${Badges} v=${v} /></dd>
-      ${v.lead && html`<dt>팀장</dt><dd>${v.lead.name}${v.lead.phone && html` · <a href=${'tel:' + v.lead.phone}>${v.lead.phone} 전화</a>`}</dd>`}
+      ${v.lead && html`<dt>팀장</dt><dd>${v.lead.name}${v.lead.phone && html`<br /><a class="button tel" href=${'tel:' + v.lead.phone}>${v.lead.phone} 전화</a>`}</dd>`}
       ${v.engineer && v.lead && html`<dt>엔지니어</dt><dd>${v.engineer.name}</dd>`}
       ${v.estimate && html`<dt>예상</dt><dd>${v.estimate.minutes}분 · ${v.estimate.explanation}</dd>`}
       ${v.consent && html`<dt>동의</dt><dd>${v.consent.by}</dd>`}
@@ -446,7 +446,7 @@ function StepForm({ kind, v, close }) {
     close();
   }
   const fields = {
-    precall: html`<p>고객에게 전화하세요${c.phone && html`: <a href=${'tel:' + c.phone}>${c.phone} 전화</a>`}. 통화 결과를 고르세요.</p>
+    precall: html`<p>고객에게 전화하세요${c.phone && html`: <a class="button tel" href=${'tel:' + c.phone}>${c.phone} 전화</a>`}. 통화 결과를 고르세요.</p>
       <label for="f-note">메모</label><textarea id="f-note" name="note"></textarea>
       <fieldset><legend>일정 변경일 때 새 시간</legend>
         <label for="f-date">새 날짜</label><input id="f-date" name="date" type="date" defaultValue=${seoulDate(new Date(v.start))} />
@@ -505,8 +505,8 @@ function ChecklistPage({ id, sync }) {
   const cl = st.checklists[id];
   const [msg, setMsg] = useState('');
   const [dirty] = useState(() => new Set());
-  if (!v || cl === undefined) return html`<main><a href=${'#/visits/' + id}>방문으로</a><h1>${ko.checklist}</h1><${StatusRegion} sync=${sync} /><p>점검표를 아직 받아 두지 않았습니다. 신호가 있을 때 다시 여세요.</p></main>`;
-  if (cl === null) return html`<main><a href=${'#/visits/' + id}>방문으로</a><h1>${ko.checklist}</h1><p>이 장비에는 점검표가 없습니다.</p></main>`;
+  if (!v || cl === undefined) return html`<main><a class="back" href=${'#/visits/' + id}>방문으로</a><h1>${ko.checklist}</h1><${StatusRegion} sync=${sync} /><p>점검표를 아직 받아 두지 않았습니다. 신호가 있을 때 다시 여세요.</p></main>`;
+  if (cl === null) return html`<main><a class="back" href=${'#/visits/' + id}>방문으로</a><h1>${ko.checklist}</h1><p>이 장비에는 점검표가 없습니다.</p></main>`;
   function collect(form) {
     const answers = [];
     for (const it of cl.items) {
@@ -540,7 +540,7 @@ function ChecklistPage({ id, sync }) {
   const mark = (k) => () => dirty.add(k);
   const locked = cl.complete;
   return html`<main>
-    <a href=${'#/visits/' + id}>방문으로</a>
+    <a class="back" href=${'#/visits/' + id}>방문으로</a>
     <h1>${ko.checklist}: ${cl.template.title}</h1>
     <${StatusRegion} sync=${sync} />
     ${sync.needLogin && html`<${Relogin} />`}

@@ -26,20 +26,27 @@ const cookie = (session.headers.get('set-cookie') || '').split(';')[0];
 
 // ---------------------------------------------------------------- lighthouse --
 if (existsSync(LH)) {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'fieldd-lh-')), 'm.json');
-  const r = spawnSync(process.execPath, [LH, WEB + '/m/', '--quiet', '--output=json', '--output-path=' + out,
-    '--only-categories=performance,accessibility,best-practices,seo',
-    '--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run',
-    '--extra-headers=' + JSON.stringify({ Cookie: cookie })],
-  { env: { ...process.env, CHROME_PATH: process.env.FIELDD_CHROMIUM || '/usr/bin/chromium' }, encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.error(r.stderr);
-    process.exit(1);
+  // Lighthouse's simulation scales with the CPU it observes: on a shared machine one run
+  // can be unlucky, so LH_RUNS runs and the median by performance score
+  const runs = [];
+  for (let i = 0; i < Number(process.env.LH_RUNS || 3); i++) {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'fieldd-lh-')), 'm.json');
+    const r = spawnSync(process.execPath, [LH, WEB + '/m/', '--quiet', '--output=json', '--output-path=' + out,
+      '--only-categories=performance,accessibility,best-practices,seo',
+      '--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run',
+      '--extra-headers=' + JSON.stringify({ Cookie: cookie })],
+    { env: { ...process.env, CHROME_PATH: process.env.FIELDD_CHROMIUM || '/usr/bin/chromium' }, encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.error(r.stderr);
+      process.exit(1);
+    }
+    runs.push(JSON.parse(readFileSync(out, 'utf8')));
   }
-  const j = JSON.parse(readFileSync(out, 'utf8'));
+  runs.sort((x, y) => x.categories.performance.score - y.categories.performance.score);
+  const j = runs[Math.floor(runs.length / 2)];
   const c = j.categories;
   const a = j.audits;
-  console.log(`lighthouse ${j.lighthouseVersion} on ${j.finalDisplayedUrl} (${j.configSettings.formFactor}, ${j.environment.hostUserAgent.match(/Chrome\/[\d.]+/)})`);
+  console.log(`lighthouse ${j.lighthouseVersion} on ${j.finalDisplayedUrl} (${j.configSettings.formFactor}, ${j.environment.hostUserAgent.match(/Chrome\/[\d.]+/)}), median of ${runs.length} runs; performance of each: ${runs.map((x) => x.categories.performance.score * 100).join(', ')}`);
   console.log(`| performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | speed index | bytes |`);
   console.log(`|---|---|---|---|---|---|---|---|---|---|`);
   console.log(`| ${c.performance.score * 100} | ${c.accessibility.score * 100} | ${c['best-practices'].score * 100} | ${c.seo.score * 100} | ${a['first-contentful-paint'].displayValue} | ${a['largest-contentful-paint'].displayValue} | ${a['total-blocking-time'].displayValue} | ${a['cumulative-layout-shift'].displayValue} | ${a['speed-index'].displayValue} | ${a['total-byte-weight'].displayValue} |`);

@@ -94,7 +94,7 @@ export async function browser() {
 // and CSP refusals are collected in `problems` (the tests assert it stays empty).
 export async function phone(b, { width = 360, height = 740 } = {}) {
   const ctx = await b.newContext({
-    viewport: { width, height }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+    viewport: { width, height }, isMobile: true, hasTouch: true, deviceScaleFactor: Number(process.env.FIELDD_DPR || 2),
     locale: 'ko-KR', timezoneId: 'Asia/Seoul',
   });
   const page = await ctx.newPage();
@@ -145,7 +145,7 @@ export async function axe(page, screen) {
 export async function touchTargets(page, screen, min = 44) {
   const small = await page.evaluate((min) => {
     const out = [];
-    for (const el of document.querySelectorAll('button, a.button, a.card, input:not([type=checkbox]):not([type=radio]), select, label.check')) {
+    for (const el of document.querySelectorAll('button, a.button, a.card, a.back, input:not([type=checkbox]):not([type=radio]), select, label.check')) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       if (r.height < min) out.push(`${el.tagName} "${(el.textContent || el.name || '').trim().slice(0, 20)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
