@@ -549,13 +549,13 @@ function ChecklistPage({ id, sync }) {
       ${cl.items.map((it) => {
         const a = it.answer ? it.answer.value : null;
         const id2 = 'ck-' + it.key;
-        const req = it.required && html` <span class="req" aria-hidden="true">*</span><span class="hidden-text">${' (필수)'}</span>`;
+        const req = it.required && html` <span class="req" aria-hidden="true">*</span><span class="hidden-text"> (필수)</span>`;
         const lbl = it.label + (it.required ? ' (필수)' : '');
         switch (it.type) {
           case 'check':
             return html`<label class="check" key=${it.key}><input type="checkbox" name=${id2} defaultChecked=${a === true} disabled=${locked} onChange=${mark(it.key)} aria-label=${lbl} />${it.label}${it.required && html` <span class="req" aria-hidden="true">*</span>`}</label>`;
           case 'pass_fail':
-            return html`<fieldset key=${it.key}><legend>${lbl}</legend><div class="row">${['pass', 'fail'].map((p) => html`<label class="check" key=${p}><input type="radio" name=${id2} value=${p} defaultChecked=${a === p} disabled=${locked} onChange=${mark(it.key)} />${PF[p]}</label>`)}</div></fieldset>`;
+            return html`<fieldset key=${it.key}><legend>${it.label}${req}</legend><div class="row">${['pass', 'fail'].map((p) => html`<label class="check" key=${p}><input type="radio" name=${id2} value=${p} defaultChecked=${a === p} disabled=${locked} onChange=${mark(it.key)} />${PF[p]}</label>`)}</div></fieldset>`;
           case 'number':
             return html`<div key=${it.key}><label for=${id2}>${it.label}${it.unit ? ` (${it.unit})` : ''}${req}</label><input id=${id2} name=${id2} type="number" inputmode="decimal" step="any" min=${it.min} max=${it.max} defaultValue=${a ?? ''} disabled=${locked} onInput=${mark(it.key)} /></div>`;
           case 'text':
