@@ -56,6 +56,7 @@ export const problems = {
   not_found: '찾을 수 없습니다. 방문이 다른 사람에게 넘어갔을 수 있습니다.',
   method_not_allowed: '요청을 처리할 수 없었습니다.',
   duplicate: '이미 기록되어 있습니다.',
+  idempotency_key_invalid: '요청을 보낼 수 없었습니다. 앱을 새로 고쳐 주세요.',
   idempotency_in_progress: '앞서 보낸 요청을 처리하는 중입니다. 잠시 뒤 다시 보냅니다.',
   idempotency_key_reused: '같은 작업을 다른 내용으로 다시 보냈습니다. 상황실에 알려 주세요.',
   body_too_large: '보낸 내용이 너무 깁니다. 메모를 줄여 주세요.',
