@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-web format clean
 
 all: build
 
@@ -61,6 +61,11 @@ bench-dispatch:
 bench-ical:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/ical.sh
+
+# Static web files: fieldd against nginx on the same files (docs/performance.md).
+bench-web:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/web.sh
 
 # The engineer app: Lighthouse 12 (mobile) on /m/, cold/warm/offline start to the day's
 # visits, first-load bytes (docs/performance.md, "Engineer app").

@@ -239,7 +239,7 @@ int h_calendar_feed(struct http_req *r, struct db *db)
 		if ((rc = pg_calendar_feed_events(db, r->a, h.owner, h.scope, &ev, &n)) < 0)
 			return rc;
 		for (size_t i = 0; i < n; i++)
-			ev[i].url = arena_printf(r->a, "%s/app/visits/%lld", cfg.base_url,
+			ev[i].url = arena_printf(r->a, "%s/m/#/visits/%lld", cfg.base_url,
 						 (long long)ev[i].visit_id);
 		bool team = !strcmp(h.scope, "team");
 		struct ical_feed f = {

@@ -538,7 +538,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->counted_inflight = true;
 		*con_cls = r;
 		begin(r, url);
-		if (r->status)
+		/* a refusal goes at once (MHD then closes the connection: the body may be
+		 * unread); a web file waits for the final call, so keep-alive stays */
+		if (r->status && !r->static_reply)
 			return queue(r);
 		return MHD_YES;
 	}
@@ -555,7 +557,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	finish(r);
+	if (!r->status) /* a web file's reply is ready from the first call */
+		finish(r);
 	if (!r->status)
 		reply_problem(r, ERR_INTERNAL, "the handler set no reply");
 	return queue(r);

@@ -18,7 +18,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from support import Stack, ProblemAssertions, raw_http, USER_PASSWORD  # noqa: E402
+from support import (Stack, ProblemAssertions, raw_http, split_responses,  # noqa: E402
+                     USER_PASSWORD)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 WEB = os.path.join(REPO, "mobile-web")
@@ -99,6 +100,19 @@ class EmbeddedFiles(ProblemAssertions, unittest.TestCase):
         r = get("/m")
         self.assertEqual(r.status, 301)
         self.assertEqual(r.headers.get("Location"), "/m/")
+
+    def test_one_connection_loads_every_file(self):
+        # a page's files come over one kept-alive connection, 304s included
+        etag = get("/m/").headers["ETag"]
+        names = sorted(web_files())
+        req = b"".join(b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n" % n.encode() for n in names)
+        req += b"GET /m/ HTTP/1.1\r\nHost: x\r\nIf-None-Match: %s\r\n\r\n" % etag.encode()
+        req += b"GET /m/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        resp = split_responses(raw_http(S.server.port, req))
+        self.assertEqual([st for st, _, _ in resp], [200] * len(names) + [304, 200])
+        for (st, h, body), name in zip(resp, names):
+            self.assertEqual(body, read(web_files()[name]))
+            self.assertNotEqual(h.get("connection"), "close", name)
 
     def test_head_has_headers_without_body(self):
         g = get("/m/")
