@@ -597,7 +597,8 @@ async function start() {
     if (homeOf(st.user) !== '/m/') return location.replace(homeOf(st.user));
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
-      if (!st.user && !box.sync.items.length) return location.replace('/');
+      // not signed in on this phone: the login page, then back here (e.g. a calendar link)
+      if (!st.user && !box.sync.items.length) return location.replace('/?next=' + encodeURIComponent(location.pathname + location.hash));
       needLogin();
     }
   }

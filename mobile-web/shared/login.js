@@ -6,6 +6,13 @@ import { explain } from './words.js';
 const form = document.getElementById('login');
 const err = document.getElementById('login-error');
 
+// Back to the page that sent here (only a page of the person's own app: never another site)
+function afterLogin(user) {
+  const home = homeOf(user);
+  const next = new URLSearchParams(location.search).get('next') || '';
+  return next.startsWith(home) ? next : home;
+}
+
 function show(msg) {
   err.textContent = msg;
   err.classList.toggle('hidden', !msg);
@@ -23,11 +30,11 @@ form.addEventListener('submit', async (e) => {
   try {
     const s = await api('POST', '/session', { login, password });
     try { localStorage.setItem('fieldd.login', login); } catch { /* private mode */ }
-    location.replace(homeOf(s.user));
+    location.replace(afterLogin(s.user));
   } catch (x) {
     show(x instanceof ApiError ? explain(x.problem) : '연결할 수 없습니다. 신호를 확인하세요.');
   }
 });
 
 // Already signed in (the cookie is still good): straight to the app.
-api('GET', '/me').then((u) => u && location.replace(homeOf(u)), () => {});
+api('GET', '/me').then((u) => u && location.replace(afterLogin(u)), () => {});

@@ -44,7 +44,7 @@ def main():
     args = sys.argv[1:]
     serve = "--serve" in args
     command = args[args.index("--exec") + 1:] if "--exec" in args else None
-    files = [a for a in args if a != "--serve"] or sorted(glob.glob(os.path.join(HERE, "*.test.mjs")))
+    files = [os.path.abspath(a) for a in args if a != "--serve"] or sorted(glob.glob(os.path.join(HERE, "*.test.mjs")))
     if not os.access(CHROMIUM, os.X_OK):
         skip("%s is missing (scripts/deps.sh installs chromium)" % CHROMIUM)
     if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):

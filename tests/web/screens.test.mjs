@@ -89,3 +89,19 @@ for (const [width, scheme] of [[320, 'light'], [360, 'dark']]) {
     assert.deepEqual(problems, []);
   });
 }
+
+test('a link to a visit (as in the calendar feed) opens that visit after logging in', async () => {
+  const s = await seed();
+  const { page, problems } = await phone(b);
+  await page.goto(`${WEB}/m/#/visits/${s.vTomorrow.id}`);
+  await page.waitForURL((u) => u.pathname === '/' && u.search.startsWith('?next='));
+  await page.getByLabel('아이디', { exact: true }).fill(s.eng.login);
+  await page.getByLabel('비밀번호', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: '로그인', exact: true }).click();
+  await page.waitForURL(`${WEB}/m/#/visits/${s.vTomorrow.id}`);
+  await page.getByRole('heading', { name: /윤국장/ }).waitFor();
+  // only the person's own app: a next that leaves it is ignored
+  await page.goto(`${WEB}/?next=${encodeURIComponent('//example.com/m/')}`);
+  await page.waitForURL(`${WEB}/m/`);
+  assert.deepEqual(problems, []);
+});
