@@ -14,6 +14,7 @@ const st = {
   visits: {}, // id -> visit
   devices: {}, // id -> device detail
   checklists: {}, // visit id -> checklist | null (none for this device kind)
+  faults: {}, // fault code -> Korean name
   loadError: null,
   route: parseRoute(),
 };
@@ -251,7 +252,17 @@ function repeatOf(v) {
 const KIND = { desktop: '데스크톱', laptop: '노트북', printer: '프린터', monitor: '모니터', network: '네트워크 장비', scanner: '스캐너' };
 const kindName = (k) => KIND[k] || k;
 const place = (loc) => (loc ? [loc.building, loc.floor, loc.room].filter(Boolean).join(' ') : '');
-const faultName = (c) => (faults[c] ? `${faults[c]} (${c})` : c);
+// fault names from GET /fault-codes (kept with the day), the built-in words until then
+const faultName = (c) => (st.faults[c] || faults[c] || c);
+async function loadFaults() {
+  st.faults = (await kv.get('faults')) || {};
+  try {
+    const r = await api('GET', '/fault-codes');
+    st.faults = Object.fromEntries((r.items || []).map((f) => [f.code, f.name]));
+    await kv.set('faults', st.faults);
+  } catch { /* offline: the kept ones */ }
+  changed();
+}
 
 function DayPage({ sync }) {
   const ids = st.days[st.date];
@@ -611,6 +622,7 @@ async function start() {
   }
   route();
   loadDay(st.date);
+  loadFaults();
   box.replay();
 }
 

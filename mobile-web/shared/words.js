@@ -98,7 +98,7 @@ export function explain(problem) {
 export const escalation = {
   repeat_fault: '반복 고장 (팀장 동행)',
   vip: 'VIP',
-  next_repeat_escalates: '2회째 고장: 다음은 팀장 동행',
+  next_repeat_escalates: '다음 고장은 팀장 동행',
 };
 
 export const faults = {
