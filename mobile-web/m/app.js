@@ -372,6 +372,10 @@ function VisitPage({ id, sync }) {
       ${v.engineer && v.lead && html`<dt>엔지니어</dt><dd>${v.engineer.name}</dd>`}
       ${v.estimate && html`<dt>예상</dt><dd>${v.estimate.minutes}분 · ${v.estimate.explanation}</dd>`}
       ${v.consent && html`<dt>동의</dt><dd>${v.consent.by}</dd>`}
+      ${v.late_notice && html`<dt>지연</dt><dd>${v.late_notice.minutes}분${v.late_notice.note ? ' · ' + v.late_notice.note : ''}</dd>`}
+      ${v.resolution && html`<dt>처리</dt><dd>${v.resolved === false ? '미해결 · ' : ''}${v.resolution}${v.follow_up_reason ? ' (재방문: ' + v.follow_up_reason + ')' : ''}</dd>`}
+      ${v.absent && html`<dt>부재</dt><dd>${v.absent.memo_left ? '메모 남김' : '메모 없음'}${v.absent.note ? ' · ' + v.absent.note : ''}</dd>`}
+      ${v.cancel_reason && html`<dt>취소 사유</dt><dd>${v.cancel_reason}</dd>`}
     </dl>
     <section class="steps" aria-label="단계">
       ${open ? html`<${StepForm} kind=${open} v=${v} close=${() => setOpen(null)} />`
