@@ -112,7 +112,8 @@ struct http_req {
 	struct http_header *headers;
 	const char *err_code; /* for the log */
 	bool commit_on_error;
-	bool static_reply; /* a web file: it set its own encoding and Vary */
+	bool static_reply; /* a web file (or its folder's redirect): own encoding and Vary, sent on
+			    * the final callback so the connection stays open */
 };
 
 /* Path parameter i ({id} etc.), borrowed. */

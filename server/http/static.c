@@ -367,6 +367,7 @@ bool http_static_serve(struct http_req *r, const char *path)
 	if (!slash && (is_dir || (!web_dir && name_ok(index) && find_embedded(index)))) {
 		r->route = &static_route;
 		reply_empty(r, 301);
+		r->static_reply = true;
 		reply_add_header(r, "Location", arena_printf(r->a, "%s/", path));
 		reply_add_header(r, "Cache-Control", "no-cache");
 		return true;
