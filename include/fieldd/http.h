@@ -186,6 +186,8 @@ void http_log_redact(char *msg);
  * caching, gzip and CSP headers; vary NULL means "Accept-Encoding".
  */
 bool http_static_serve(struct http_req *r, const char *path);
+/* Hashes and gzips the embedded files (or notes FIELDD_WEB_DIR) before serving. */
+void http_static_init(void);
 void http_static_reply(struct http_req *r, const char *name, const char *vary);
 
 /* Daemon. */

@@ -214,9 +214,11 @@ static void begin(struct http_req *r, const char *url)
 	const char *cl = http_header_get(r, "Content-Length");
 	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
 	if (r->route->body == BODY_JSON) {
-		/* no body at all stands for {} (a step without fields): no Content-Type needed */
+		/* no body at all stands for {} (a step without fields): no Content-Type needed,
+		 * but one that is not JSON is still refused */
+		const char *ct = http_header_get(r, "Content-Type");
 		bool empty = len == 0 && !http_header_get(r, "Transfer-Encoding");
-		if (!empty && !json_content_type(http_header_get(r, "Content-Type"))) {
+		if ((ct || !empty) && !json_content_type(ct)) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
@@ -734,6 +736,7 @@ int http_start(void)
 		return -1;
 	}
 	process_tag = randombytes_random();
+	http_static_init(); /* the web files' ETags and gzip copies, before the first request */
 	if ((listen_fd = open_listener(&addr)) < 0) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);
