@@ -74,6 +74,14 @@ bench-web:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/web.sh
 
+# The engineer app: Lighthouse 12 (mobile) on /m/, cold/warm/offline start to the day's
+# visits, first-load bytes (docs/performance.md, "Engineer app").
+.PHONY: bench-app
+bench-app:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh scripts/npm.sh tests/web tests/bench/lighthouse
+	@FIELDD_BIN=build/release/fieldd python3 tests/web/run_web.py --exec node tests/web/bench_app.mjs
+
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
