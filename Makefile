@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox bench-events format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox bench-web bench-events format clean
 
 all: build
 
@@ -16,6 +16,7 @@ deps:
 	@sh scripts/deps.sh
 
 build: deps
+	@sh scripts/npm.sh mobile-web
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j$(JOBS)
 
@@ -67,6 +68,19 @@ bench-ical:
 bench-outbox:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/outbox_bench.py
+
+# Static web files: fieldd against nginx on the same files (docs/performance.md).
+bench-web:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/web.sh
+
+# The engineer app: Lighthouse 12 (mobile) on /m/, cold/warm/offline start to the day's
+# visits, first-load bytes (docs/performance.md, "Engineer app").
+.PHONY: bench-app
+bench-app:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh scripts/npm.sh tests/web tests/bench/lighthouse
+	@FIELDD_BIN=build/release/fieldd python3 tests/web/run_web.py --exec node tests/web/bench_app.mjs
 
 # The live event stream: 2,000 open streams (memory, API throughput), write-to-client latency.
 bench-events:

@@ -10,6 +10,8 @@ PKGS="$PKGS python3-icalendar vdirsyncer khal"
 PKGS="$PKGS libcurl4-openssl-dev python3-aiosmtpd swaks"
 # the tracking page in a real browser (tests/track, playwright-core drives Debian's chromium)
 PKGS="$PKGS chromium"
+# the browser tests of the web apps (tests/web): Hangul fonts for chromium
+PKGS="$PKGS fonts-nanum"
 # ical.js comes from npm (scripts/npm.sh); Debian's node only when there is none at all
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

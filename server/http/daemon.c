@@ -193,6 +193,8 @@ static void begin(struct http_req *r, const char *url)
 		reply_add_header(r, "Retry-After", "1");
 		return;
 	}
+	if (http_static_serve(r, url)) /* web files: no database, answered here */
+		return;
 	char allow[64];
 	int idx;
 	switch (router_match(r->a, http_routes, http_nroutes, r->method, url, &idx, r->params,
@@ -221,8 +223,11 @@ static void begin(struct http_req *r, const char *url)
 		}
 	}
 	if (r->route->body != BODY_NONE) {
-		if (r->route->body == BODY_JSON &&
-		    !json_content_type(http_header_get(r, "Content-Type"))) {
+		/* no body at all stands for {} (a step without fields): no Content-Type needed,
+		 * but one that is not JSON is still refused */
+		const char *ct = http_header_get(r, "Content-Type");
+		bool empty = len == 0 && !http_header_get(r, "Transfer-Encoding");
+		if (r->route->body == BODY_JSON && (ct || !empty) && !json_content_type(ct)) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
@@ -399,7 +404,8 @@ static void finish(struct http_req *r)
 	}
 	if (r->route->body == BODY_JSON) {
 		const char *why = NULL;
-		r->json = jspec_tokenize(r->a, r->body.buf, r->body.len, &why);
+		r->json = r->body.len ? jspec_tokenize(r->a, r->body.buf, r->body.len, &why)
+				      : jspec_tokenize(r->a, "{}", 2, &why);
 		if (!r->json) {
 			reply_problem(r, ERR_MALFORMED_JSON, why);
 			return;
@@ -490,7 +496,7 @@ static enum MHD_Result queue(struct http_req *r)
 	}
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
-	bool vary = compressible(r->ctype), gzipped = false;
+	bool vary = compressible(r->ctype) && !r->static_reply, gzipped = false;
 	if (vary && len >= GZIP_MIN && accepts_gzip(r)) {
 		size_t zlen;
 		const char *z = gzip_body(r->a, body, len, &zlen);
@@ -557,7 +563,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = r;
 		if (http_framing_ok(r, version)) /* framing.c */
 			begin(r, url);
-		if (r->status)
+		/* a refusal goes at once (MHD then closes the connection: the body may be
+		 * unread); a web file waits for the final call, so keep-alive stays */
+		if (r->status && !r->static_reply)
 			return queue(r);
 		return MHD_YES;
 	}
@@ -574,7 +582,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	finish(r);
+	if (!r->status) /* a web file's reply is ready from the first call */
+		finish(r);
 	if (!r->status)
 		reply_problem(r, ERR_INTERNAL, "the handler set no reply");
 	return queue(r);
@@ -756,6 +765,7 @@ int http_start(const struct route *routes, size_t n)
 		return -1;
 	}
 	process_tag = randombytes_random();
+	http_static_init(); /* the web files' ETags and gzip copies, before the first request */
 	if ((listen_fd = open_listener(&addr)) < 0) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);
