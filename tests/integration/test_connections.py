@@ -112,7 +112,6 @@ class Burst(ProblemAssertions, unittest.TestCase):
                     if status_of(raw) == 503:
                         self.assertTrue(headers_of(raw).get("retry-after"), raw)
                         refused += 1
-                self.assertEqual(refused, 100)
             finally:
                 for s in socks:
                     s.close()
@@ -124,6 +123,7 @@ class Burst(ProblemAssertions, unittest.TestCase):
                     break
                 time.sleep(0.2)
             self.assertEqual(status, 200, raw)
+            self.assertEqual(refused, 100)  # answered, not dropped
             for i in range(8):
                 r = srv.request("GET", "/api/v1/me", token=admin_token(srv))
                 self.assertEqual(r.status, 200, r.text)
@@ -282,7 +282,6 @@ class HeadOfLine(ProblemAssertions, unittest.TestCase):
                     for t in writers:
                         t.join(30)
                     h.run("ROLLBACK;")
-            self.assertGreaterEqual(busy, 1)
             self.assertTrue(write_statuses)
             self.assertTrue(all(s == 503 for s in write_statuses), write_statuses)
             # /healthz within its 1 s budget every time, while the writes were stuck
@@ -292,6 +291,7 @@ class HeadOfLine(ProblemAssertions, unittest.TestCase):
             # behind every blocked write
             self.assertTrue(all(st == 200 for st, _ in reads), reads)
             self.assertLess(max(t for _, t in reads), 5.0, reads)
+            self.assertGreaterEqual(busy, 1)  # the writes did hold the database workers
             self.assertEqual(srv.stop(timeout=10), 0)
 
 
