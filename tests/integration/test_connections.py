@@ -295,6 +295,50 @@ class HeadOfLine(ProblemAssertions, unittest.TestCase):
             self.assertEqual(srv.stop(timeout=10), 0)
 
 
+class QueueFull(ProblemAssertions, unittest.TestCase):
+    def test_full_queue_is_503_at_once(self):
+        # one database worker, one place in its queue: with the worker stuck on a lock and
+        # the place taken, the next request needing the database is refused at once
+        with Server({"FIELDD_THREADS": "1", "FIELDD_QUEUE_LIMIT": "1"}) as srv:
+            tok = admin_token(srv)
+            results = []
+
+            def call():
+                try:
+                    results.append(srv.request("GET", "/api/v1/teams", token=tok, timeout=30))
+                except OSError as e:
+                    results.append(e)
+
+            with PsqlHold(S.cluster, S.dbname) as h:
+                h.run("BEGIN; LOCK TABLE teams IN ACCESS EXCLUSIVE MODE;")
+                try:
+                    held = [threading.Thread(target=call, daemon=True) for _ in range(2)]
+                    for t in held:
+                        t.start()
+                        time.sleep(0.3)  # the first on the worker, the second queued
+                    t0 = time.monotonic()
+                    r = srv.request("GET", "/api/v1/me", token=tok, timeout=10)
+                    took = time.monotonic() - t0
+                    p = self.assertProblem(r, 503, "overloaded")
+                    self.assertTrue(r.headers.get("Retry-After"))
+                    self.assertIn("database", p["detail"])
+                    self.assertLess(took, 1.0)
+                    self.assertEqual(srv.request("GET", "/healthz").status, 200)
+                finally:
+                    h.run("ROLLBACK;")
+                for t in held:
+                    t.join(30)
+            # the two held requests were answered (the lock timeout: 503), none lost
+            self.assertEqual(len(results), 2, results)
+            for r in results:
+                self.assertIsInstance(r, harness.Response, r)
+                self.assertIn(r.status, (200, 503), r.text)
+            self.assertEqual(srv.request("GET", "/api/v1/me", token=tok).status, 200)
+            m = srv.request("GET", "/metrics").text
+            self.assertGreaterEqual(metric_value(m, "fieldd_db_queue_rejected_total"), 1)
+            self.assertEqual(srv.stop(timeout=10), 0)
+
+
 class DatabaseDownAtStart(ProblemAssertions, unittest.TestCase):
     def test_serve_starts_without_the_database_and_connects_later(self):
         S.cluster.stop("fast")
