@@ -30,6 +30,7 @@ struct config {
 	unsigned queue_limit;	     /* FIELDD_QUEUE_LIMIT: requests waiting for a DB worker */
 	unsigned head_timeout;	     /* FIELDD_HEAD_TIMEOUT: seconds to send the request head */
 	unsigned body_timeout;	     /* FIELDD_BODY_TIMEOUT: seconds to send the body */
+	unsigned gzip_level;	     /* FIELDD_GZIP_LEVEL: zlib level for JSON/CSV, 0 = off */
 	unsigned session_hours;	     /* FIELDD_SESSION_HOURS: absolute session lifetime */
 	unsigned sla_hours[4];	     /* FIELDD_SLA_HOURS "4,8,24,72": due time for P1..P4 (R11) */
 	unsigned repeat_window_days; /* FIELDD_REPEAT_WINDOW_DAYS (R7), default 90 */

@@ -1,5 +1,6 @@
 /*
- * The request path (docs/architecture.md, "The request path").
+ * The request path (docs/architecture.md, "The request walk" and "Threads,
+ * connections and limits").
  *
  * Threads: conn.c's acceptor admits connections within fieldd's own limits
  * and hands each to one of FIELDD_HTTP_THREADS libmicrohttpd event loops
@@ -451,7 +452,14 @@ static const char *gzip_body(struct arena *a, const char *body, size_t len, size
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	/* a window no larger than the body, and a hash table to match: zlib clears the
+	 * table on every init, 64 KiB at the defaults for a reply of a few KiB */
+	int wbits = 9;
+	while (wbits < 15 && ((size_t)1 << wbits) < len)
+		wbits++;
+	int mem = wbits <= 13 ? wbits - 6 : 8;
+	if (deflateInit2(&z, (int)cfg.gzip_level, Z_DEFLATED, wbits + 16, mem,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return NULL;
 	size_t cap = deflateBound(&z, (uLong)len);
 	unsigned char *out = arena_alloc(a, cap);
@@ -474,7 +482,7 @@ static enum MHD_Result queue(struct http_req *r)
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
 	bool vary = compressible(r->ctype), gzipped = false;
-	if (vary && len >= GZIP_MIN && accepts_gzip(r)) {
+	if (vary && cfg.gzip_level && len >= GZIP_MIN && accepts_gzip(r)) {
 		size_t zlen;
 		const char *z = gzip_body(r->a, body, len, &zlen);
 		if (z) {

@@ -16,6 +16,7 @@ addresses (127.0.0.x via bind()):
 import json
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -337,6 +338,44 @@ class QueueFull(ProblemAssertions, unittest.TestCase):
             m = srv.request("GET", "/metrics").text
             self.assertGreaterEqual(metric_value(m, "fieldd_db_queue_rejected_total"), 1)
             self.assertEqual(srv.stop(timeout=10), 0)
+
+
+class ShutdownDrains(ProblemAssertions, unittest.TestCase):
+    def test_sigterm_answers_every_suspended_request(self):
+        # requests waiting for the one database worker (their connections suspended) are
+        # all answered before fieldd exits on SIGTERM
+        srv = harness.Server(S.url, env={"FIELDD_THREADS": "1"}).wait_ready()
+        try:
+            tok = admin_token(srv)
+            results = []
+
+            def call():
+                try:
+                    results.append(srv.request("GET", "/api/v1/teams", token=tok, timeout=30))
+                except OSError as e:
+                    results.append(e)
+
+            with PsqlHold(S.cluster, S.dbname) as h:
+                h.run("BEGIN; LOCK TABLE teams IN ACCESS EXCLUSIVE MODE;")
+                try:
+                    held = [threading.Thread(target=call, daemon=True) for _ in range(3)]
+                    for t in held:
+                        t.start()
+                    time.sleep(0.5)
+                    srv.proc.send_signal(signal.SIGTERM)
+                    time.sleep(0.5)
+                finally:
+                    h.run("ROLLBACK;")
+                for t in held:
+                    t.join(30)
+            self.assertEqual(srv.proc.wait(15), 0, srv.log_text()[-3000:])
+            self.assertEqual(len(results), 3, results)
+            for r in results:
+                self.assertIsInstance(r, harness.Response, r)
+                self.assertIn(r.status, (200, 503), r.text)
+            self.assertIn(200, [r.status for r in results])
+        finally:
+            srv.close()
 
 
 class DatabaseDownAtStart(ProblemAssertions, unittest.TestCase):
