@@ -98,6 +98,8 @@ static int cmd_serve(void)
 	 * when the database is reachable now stops the start, as before. */
 	char err[512];
 	struct db *db = db_open(cfg.database_url, err, sizeof err);
+	if (!db && strncmp(err, "could not connect", 17) != 0)
+		return fail("%s", err); /* reached, but refused our settings (FIELDD_TZ) */
 	if (!db) {
 		log_msgf(LOG_WARN, "%s; serving anyway, /readyz says not ready until it connects",
 			 err);

@@ -554,6 +554,9 @@ static void run_probes(uint64_t now)
 		pthread_mutex_unlock(&probe_mu);
 		if (MHD_add_connection(loops[i], sv[1], (const struct sockaddr *)&peer,
 				       sizeof peer) != MHD_YES) {
+			pthread_mutex_lock(&probe_mu); /* MHD closed its end: forget the number */
+			p->mhd_fd = -1;
+			pthread_mutex_unlock(&probe_mu);
 			close(sv[0]);
 			continue;
 		}
