@@ -30,6 +30,7 @@
 #include "http_int.h"
 
 #include "fieldd/config.h"
+#include "fieldd/errors.h"
 #include "fieldd/log.h"
 
 #include <arpa/inet.h>
@@ -289,12 +290,12 @@ static void refuse(int fd, const char *detail)
 {
 	char id[20], body[512], msg[1024];
 	snprintf(id, sizeof id, "r%015lx", (unsigned long)atomic_fetch_add(&refusal_seq, 1));
-	int blen =
-	    snprintf(body, sizeof body,
-		     "{\"type\":\"https://fieldd.dev/problems/overloaded\",\"title\":\"Server "
-		     "busy\",\"status\":503,\"code\":\"overloaded\",\"detail\":\"%s\","
-		     "\"request_id\":\"%s\"}",
-		     detail, id);
+	const struct err_def *e = err_get(ERR_OVERLOADED);
+	int blen = snprintf(body, sizeof body,
+			    "{\"type\":\"https://fieldd.dev/problems/%s\",\"title\":\"%s\","
+			    "\"status\":%d,\"code\":\"%s\",\"detail\":\"%s\","
+			    "\"request_id\":\"%s\"}",
+			    e->code, e->title, e->status, e->code, detail, id);
 	int n = snprintf(msg, sizeof msg,
 			 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
 			 "application/problem+json\r\nContent-Length: %d\r\nRetry-After: "
@@ -446,15 +447,18 @@ static size_t timeout_reply_len;
 
 static void make_timeout_reply(void)
 {
-	static const char body[] =
-	    "{\"type\":\"https://fieldd.dev/problems/request_timeout\",\"title\":\"Request "
-	    "timeout\",\"status\":408,\"code\":\"request_timeout\",\"detail\":\"the request "
-	    "head or body took too long to arrive\"}";
+	const struct err_def *e = err_get(ERR_REQUEST_TIMEOUT);
+	char body[384];
+	int blen = snprintf(body, sizeof body,
+			    "{\"type\":\"https://fieldd.dev/problems/%s\",\"title\":\"%s\","
+			    "\"status\":%d,\"code\":\"%s\",\"detail\":\"the request head or "
+			    "body took too long to arrive\"}",
+			    e->code, e->title, e->status, e->code);
 	int n = snprintf(timeout_reply, sizeof timeout_reply,
 			 "HTTP/1.1 408 Request Timeout\r\nContent-Type: "
-			 "application/problem+json\r\nContent-Length: %zu\r\nConnection: "
+			 "application/problem+json\r\nContent-Length: %d\r\nConnection: "
 			 "close\r\nCache-Control: no-store\r\n\r\n%s",
-			 sizeof body - 1, body);
+			 blen, body);
 	timeout_reply_len = n > 0 && (size_t)n < sizeof timeout_reply ? (size_t)n : 0;
 }
 
