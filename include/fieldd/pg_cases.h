@@ -64,6 +64,11 @@ int pg_users_count(struct db *db, struct arena *a, const char *ids, int64_t *n);
 int pg_complaint_notify(struct db *db, struct arena *a, int64_t complaint,
 			const char *template_name, const char *payload, int64_t *id);
 
+/* A complaint opened by a low survey rating (channel "survey", status
+ * received, no one as its author) with its audit event; *id the complaint. */
+int pg_complaint_from_survey(struct db *db, struct arena *a, int64_t ticket, int rating,
+			     const char *comment, int64_t *id);
+
 /* ---- work plans ---- */
 struct plan_new {
 	const char *title, *description, *division, *planned_start, *planned_end;

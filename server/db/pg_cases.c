@@ -191,6 +191,34 @@ int pg_complaint_notify(struct db *db, struct arena *a, int64_t complaint,
 	return rc;
 }
 
+/* A low survey rating: a complaint for the desk about the ticket, received
+ * through the survey, the result to go where the customer can be reached. */
+DB_STMT(q_complaint_from_survey,
+	"WITH c AS (INSERT INTO complaints (customer_id, ticket_id, channel, description,"
+	"  result_channel)"
+	" SELECT t.customer_id, t.id, 'survey',"
+	"  '설문 평가 ' || $2::int || '점' || coalesce(': ' || left(nullif($3, ''), 3900), ''),"
+	"  CASE WHEN cu.preferred_channel = 'email' AND coalesce(cu.email, '') = '' THEN 'sms'"
+	"   WHEN cu.preferred_channel <> 'email' AND coalesce(cu.phone, '') = ''"
+	"    AND coalesce(cu.email, '') <> '' THEN 'email'"
+	"   ELSE cu.preferred_channel END"
+	" FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.id = $1::bigint"
+	" RETURNING id, ticket_id),"
+	" e AS (INSERT INTO audit_events (complaint_id, ticket_id, action, after)"
+	"  SELECT c.id, c.ticket_id, 'complaint.received', jsonb_build_object('status',"
+	"  'received', 'channel', 'survey', 'rating', $2::int) FROM c)"
+	" SELECT id FROM c");
+
+int pg_complaint_from_survey(struct db *db, struct arena *a, int64_t ticket, int rating,
+			     const char *comment, int64_t *id)
+{
+	struct db_rows rows;
+	int rc = db_exec(db, a, &q_complaint_from_survey, &rows,
+			 DB_ARGS(num(a, ticket), arena_printf(a, "%d", rating), comment));
+	*id = rc > 0 ? db_int(&rows, 0, "id") : 0;
+	return rc;
+}
+
 /* ---- work plans ---- */
 
 DB_STMT(q_plan_insert,
