@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox format clean
 
 all: build
 
@@ -28,7 +28,8 @@ db-stop:
 # Build, start the private PostgreSQL under var/, migrate, make sure an admin
 # exists (its generated password is printed once, when it is created), load the
 # demo organisation into a fresh database (its logins are printed once) and serve
-# with the FIELDD_SECRET kept in var/secret (made the first time).
+# with the FIELDD_SECRET kept in var/secret (made the first time). With no mail server
+# or SMS gateway configured, the notices fieldd sends land as files in var/outbox/.
 run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd migrate
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd user add --login admin \
@@ -36,6 +37,7 @@ run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd demo
 	@echo "fieldd: serving on http://$(LISTEN) (Ctrl-C stops; the database keeps running: make db-stop)"
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_SECRET="$$(sh scripts/secret.sh)" \
+		FIELDD_OUTBOX_DIR="$${FIELDD_OUTBOX_DIR:-$(CURDIR)/var/outbox}" \
 		FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
 
 # The whole suite through ctest: unit, integration against throwaway clusters.
@@ -60,6 +62,11 @@ bench-dispatch:
 bench-ical:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/ical.sh
+
+# The outbox: webhooks and e-mails per second, queue-to-receiver delay (docs/performance.md).
+bench-outbox:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/outbox_bench.py
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

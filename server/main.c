@@ -6,6 +6,7 @@
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
 #include "fieldd/http.h"
+#include "fieldd/jobs.h"
 #include "fieldd/log.h"
 #include "fieldd/migrate.h"
 #include "fieldd/pg.h"
@@ -114,10 +115,15 @@ static int cmd_serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (http_start() < 0)
 		return 1;
+	if (jobs_start() < 0) { /* the outbox's delivery workers (server/jobs) */
+		http_stop();
+		return 1;
+	}
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_msgf(LOG_INFO, "received %s; finishing requests in progress",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	jobs_stop();
 	http_stop();
 	db_thread_release();
 	return 0;

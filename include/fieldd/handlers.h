@@ -98,4 +98,11 @@ const struct intake_rules *dispatch_rules(void);
 /* The client's address as text, for throttling (arena-owned). */
 const char *http_client_addr(struct http_req *r);
 
+/* public.c: the customer's tracking page, its JSON, the survey; re-sending a dead notice */
+int h_track_page(struct http_req *r, struct db *db);
+int h_track_survey_form(struct http_req *r, struct db *db);
+int h_public_get(struct http_req *r, struct db *db);
+int h_public_survey(struct http_req *r, struct db *db);
+int h_notification_resend(struct http_req *r, struct db *db);
+
 #endif

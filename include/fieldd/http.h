@@ -37,7 +37,9 @@ enum {
 /* "admin" → ROLE_ADMIN; 0 for an unknown name. */
 unsigned role_bit(const char *name);
 
-enum body_kind { BODY_NONE, BODY_JSON };
+/* BODY_FORM: application/x-www-form-urlencoded, collected raw for the handler (the
+ * customer's plain HTML forms) */
+enum body_kind { BODY_NONE, BODY_JSON, BODY_FORM };
 /* How the daemon wraps the handler: no database, a read-only snapshot, or a
  * serializable write transaction with Idempotency-Key support. */
 enum tx_kind { TX_NONE, TX_READ, TX_WRITE };
@@ -174,6 +176,9 @@ int http_date_parse(const char *s, time_t *out);
  * messages quote the request URL.
  */
 void http_log_redact(char *msg);
+
+/* application/x-www-form-urlencoded field of body, decoded, arena-owned; NULL if absent. */
+const char *http_form_value(struct arena *a, const char *body, size_t len, const char *key);
 
 /* Daemon. */
 int http_start(void); /* returns -1 with a logged reason */

@@ -244,8 +244,9 @@ int pg_notify_user(struct db *db, struct arena *a, int64_t ticket, int64_t user,
 /* Every active lead (when no one lead is known yet). */
 int pg_notify_leads(struct db *db, struct arena *a, int64_t ticket, const char *template_name,
 		    const char *payload);
-int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const struct viewer *v,
-			 int64_t after, int limit, struct db_rows *rows);
+/* status NULL: any; "dead" also finds the older word "failed". */
+int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const char *status,
+			 const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
 int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
 	     const char *action, const char *before, const char *after);
 

@@ -175,9 +175,8 @@ DB_STMT(q_complaint_notify,
 	" SELECT c.ticket_id, 'customer', cu.id,"
 	"  CASE c.result_channel WHEN 'email' THEN cu.email ELSE cu.phone END,"
 	"  c.result_channel, $2, jsonb_strip_nulls($3::jsonb || jsonb_build_object("
-	"   'complaint_id', c.id, 'action', c.action, 'compensation', CASE"
-	"   WHEN c.compensation_kind IS NOT NULL THEN jsonb_build_object('kind',"
-	"   c.compensation_kind, 'amount_krw', c.compensation_krw) END))"
+	"   'complaint_id', c.id, 'action', c.action, 'compensation', c.compensation_krw,"
+	"   'compensation_kind', c.compensation_kind))"
 	" FROM complaints c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1::bigint"
 	" RETURNING id");
 

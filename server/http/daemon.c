@@ -211,8 +211,17 @@ static void begin(struct http_req *r, const char *url)
 
 	const char *cl = http_header_get(r, "Content-Length");
 	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
-	if (r->route->body == BODY_JSON) {
-		if (!json_content_type(http_header_get(r, "Content-Type"))) {
+	if (r->route->body == BODY_FORM) {
+		const char *ct = http_header_get(r, "Content-Type");
+		if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+			reply_problem(r, ERR_MEDIA_TYPE,
+				      "send Content-Type: application/x-www-form-urlencoded");
+			return;
+		}
+	}
+	if (r->route->body != BODY_NONE) {
+		if (r->route->body == BODY_JSON &&
+		    !json_content_type(http_header_get(r, "Content-Type"))) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
