@@ -18,8 +18,8 @@ class World:
     """Stack + people: admin, dispatcher, lead1 (team 1: eng_a, eng_b), lead2 (team 2:
     eng_c); customers staff (phone, sms), mail (e-mail preferred), nophone (e-mail only)."""
 
-    def __init__(self, dbname):
-        self.st = support.Stack(dbname=dbname)
+    def __init__(self, dbname, env=None):
+        self.st = support.Stack(dbname=dbname, env=env)
         self.db = dbname
         self.srv = self.st.server
         self.U, self.TOK, self.CUST, self.TEAM = {}, {}, {}, {}

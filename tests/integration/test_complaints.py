@@ -4,6 +4,9 @@ written, the customer's notices queued on the channel they chose, each step audi
 with who and when, access by role and team, validation, paging, and the complaint
 figures of the service-standards report (JSON and CSV).
 
+The notices are delivered to a real SMTP server (aiosmtpd) and a real webhook receiver
+(the SMS gateway), where the customer's result is read back.
+
 Run: FIELDD_BIN=build/fieldd python3 tests/integration/test_complaints.py
 """
 
@@ -18,17 +21,26 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import cases_common  # noqa: E402
+import outbox_support  # noqa: E402
 
-W = None
+W = SMTP = HOOK = None
 
 
 def setUpModule():
-    global W
-    W = cases_common.World("complaints")
+    global W, SMTP, HOOK
+    # the customers' notices go out for real: e-mail to an SMTP server, SMS to a gateway
+    SMTP = outbox_support.SmtpSink()
+    HOOK = outbox_support.HookReceiver()
+    W = cases_common.World("complaints", env=outbox_support.delivery_env(smtp=SMTP, hook=HOOK))
 
 
 def tearDownModule():
-    W.close()
+    try:
+        if W:
+            W.close()
+    finally:
+        SMTP.close()
+        HOOK.close()
 
 
 class Base(unittest.TestCase):
@@ -244,6 +256,53 @@ class Steps(Base):
         self.assertEqual(r1.json(), r2.json())
         self.assertEqual(W.sql("SELECT count(*) FROM audit_events WHERE complaint_id = %d"
                                " AND action = 'complaint.analyse'" % cid), "1")
+
+
+class Delivered(Base):
+    """The customer's notices reach them: e-mail through SMTP, SMS through the gateway."""
+
+    def test_result_by_email(self):
+        t = W.ticket_with_visit("eng_b", customer="mail")
+        cid = self.complaint(ticket_id=t["id"], result_channel="email")["id"]
+        self.ok("POST", "/complaints/%d/analyse" % cid, {"cause": "부품 불량"})
+        self.ok("POST", "/complaints/%d/resolve" % cid,
+                {"action": "메인보드 무상 교체 %d" % cid, "training_required": False,
+                 "compensation": {"kind": "voucher"}})
+        self.ok("POST", "/complaints/%d/notify" % cid)
+
+        def mails(word):
+            return [m for _, _, m, _ in SMTP.to("seo@example.kr")
+                    if t["number"] in str(m["Subject"]) and word in str(m["Subject"])]
+        got = outbox_support.wait_for(lambda: mails("처리 결과"), "the result e-mail")
+        self.assertEqual(len(got), 1)
+        body = got[0].get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("메인보드 무상 교체 %d" % cid, body)
+        self.assertIn("10000원", body)
+        self.assertTrue(got[0]["Message-ID"])
+        self.assertEqual(len(mails("접수")), 1)  # and the receipt before it
+        nid = self.ok("GET", "/complaints/%d" % cid)["notification_id"]
+        outbox_support.wait_for(
+            lambda: W.sql("SELECT status FROM notifications WHERE id = %d" % nid) == "sent",
+            "the notice marked sent")
+
+    def test_result_by_sms_gateway(self):
+        c = self.complaint(customer_id=W.CUST["staff"], channel="walk_in")
+        cid = c["id"]
+        self.ok("POST", "/complaints/%d/analyse" % cid, {"cause": "안내 부족"})
+        self.ok("POST", "/complaints/%d/resolve" % cid,
+                {"action": "재안내 %d" % cid, "training_required": False,
+                 "compensation": {"kind": "voucher", "amount_krw": 30000}})
+        self.ok("POST", "/complaints/%d/notify" % cid)
+
+        def results():
+            return [d for d, _, ok, _ in HOOK.delivered("010-4444-0001")
+                    if d.get("template") == "complaint_result"
+                    and d.get("data", {}).get("complaint_id") == cid]
+        got = outbox_support.wait_for(results, "the result SMS at the gateway")
+        doc = got[0]
+        self.assertEqual((doc["channel"], doc["data"]["compensation"]), ("sms", 30000))
+        self.assertIn("재안내 %d" % cid, doc["text"])
+        self.assertIn("30000원", doc["text"])
 
 
 class Access(Base):
