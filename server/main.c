@@ -46,7 +46,10 @@ static const char usage[] =
     "  FIELDD_THREADS        worker threads = database connections (default 4)\n"
     "  FIELDD_BASE_URL       public URL of this server (default http://FIELDD_LISTEN)\n"
     "  FIELDD_TZ             display time zone (default Asia/Seoul)\n"
-    "  FIELDD_LOG_LEVEL      debug, info, warn or error (default info)\n";
+    "  FIELDD_LOG_LEVEL      debug, info, warn or error (default info)\n"
+    "  FIELDD_SMTP_URL       mail server for e-mail notices (smtp://host:587)\n"
+    "  FIELDD_WEBHOOK_URL    SMS gateway webhook (with FIELDD_WEBHOOK_SECRET)\n"
+    "  FIELDD_OUTBOX_DIR     without either: notices are written here as files\n";
 
 static int fail(const char *fmt, const char *arg)
 {

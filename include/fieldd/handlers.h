@@ -104,5 +104,7 @@ int h_track_survey_form(struct http_req *r, struct db *db);
 int h_public_get(struct http_req *r, struct db *db);
 int h_public_survey(struct http_req *r, struct db *db);
 int h_notification_resend(struct http_req *r, struct db *db);
+/* FIELDD_TRACKING_DAYS: days after closing that a tracking code keeps working. */
+int public_tracking_days(void);
 
 #endif

@@ -12,6 +12,10 @@
 
 /* Reads the delivery settings and starts the workers; -1 with a logged reason. */
 int jobs_start(void);
+struct abuf;
+/* Delivery counters of this process for /metrics (Prometheus text), appended to b. */
+void jobs_metrics_render(struct abuf *b);
+
 /* Wakes the workers, lets each finish the notice in hand, and joins them. */
 void jobs_stop(void);
 

@@ -27,9 +27,20 @@
 #define FIELDD_NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct arena;
-struct outbox_item;
+
+/* One notice as server/jobs claimed it (server/db/pg_outbox.c fills it): the row and
+ * what its text needs. Strings may be NULL. */
+struct outbox_item {
+	int64_t id, ticket_id, visit_id;
+	int attempts; /* including this one */
+	const char *delivery_id;
+	const char *channel, *template_name, *recipient, *recipient_kind, *recipient_name;
+	const char *payload; /* JSON object text */
+	const char *ticket_number, *tracking, *fault_name, *created_at;
+};
 
 /* Settings from the environment (README "Configuration"); process lifetime. */
 struct notify_config {
@@ -38,6 +49,7 @@ struct notify_config {
 	const char *smtp_password; /* FIELDD_SMTP_PASSWORD (never logged) */
 	const char *smtp_from;	   /* FIELDD_SMTP_FROM, default FIELDD_ORGANIZER_EMAIL */
 	int smtp_tls;		 /* FIELDD_SMTP_TLS: 0 off, 1 try, 2 require (default with AUTH) */
+	const char *smtp_ca;	 /* FIELDD_SMTP_CA: CA file for the mail server's certificate */
 	const char *webhook_url; /* FIELDD_WEBHOOK_URL */
 	const char *webhook_secret; /* FIELDD_WEBHOOK_SECRET: HMAC-SHA-256 key */
 	const char *outbox_dir;	    /* FIELDD_OUTBOX_DIR: the sink's folder */

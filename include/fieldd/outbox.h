@@ -16,21 +16,13 @@
 #ifndef FIELDD_OUTBOX_H
 #define FIELDD_OUTBOX_H
 
+#include "fieldd/notify.h" /* struct outbox_item */
+
 #include <stdint.h>
 
 struct arena;
 struct db;
 struct db_rows;
-
-/* One claimed notice: the row and what its text needs. Strings may be NULL. */
-struct outbox_item {
-	int64_t id, ticket_id, visit_id;
-	int attempts; /* including this one */
-	const char *delivery_id;
-	const char *channel, *template_name, *recipient, *recipient_kind, *recipient_name;
-	const char *payload; /* JSON object text */
-	const char *ticket_number, *tracking, *fault_name, *created_at;
-};
 
 /* Claims up to max due notices under a lease of lease_s seconds. Returns how many
  * (*out arena-owned), 0, or DB_SOFT/DB_HARD. */

@@ -314,8 +314,9 @@ int pg_calendar_feed_head(struct db *db, struct arena *a, const char *token_hash
 /* The feed's events, by start; url left NULL for the caller. */
 int pg_calendar_feed_events(struct db *db, struct arena *a, int64_t owner, const char *scope,
 			    struct ical_event **out, size_t *n);
-/* The latest visit of the ticket with this tracking token, for the customer's invitation. */
-int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking,
+/* The latest visit of the ticket with this tracking token, for the customer's invitation;
+ * none once the ticket closed more than expire_days ago (0: no expiry). */
+int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking, int expire_days,
 			    struct ical_event *out);
 
 #endif

@@ -56,6 +56,12 @@ static void settings_load(void)
 	miss_limit = env_or("FIELDD_TRACKING_MISSES", 30, 1, 1000000);
 }
 
+int public_tracking_days(void)
+{
+	pthread_once(&settings_once, settings_load);
+	return expire_days;
+}
+
 /* ---- misses per client address ---- */
 
 #define MISS_SLOTS  1024
@@ -252,11 +258,16 @@ static const char *when(struct arena *a, const char *rfc3339, bool with_day)
 	time_t t;
 	if (!rfc3339 || util_parse_rfc3339(rfc3339, &t) < 0)
 		return NULL;
-	struct tm tm;
+	struct tm tm, now_tm;
+	time_t now = time(NULL);
 	localtime_r(&t, &tm);
+	localtime_r(&now, &now_tm);
+	/* another year than this one is named */
+	const char *year =
+	    tm.tm_year != now_tm.tm_year ? arena_printf(a, "%d년 ", tm.tm_year + 1900) : "";
 	if (!with_day)
 		return arena_printf(a, "%02d:%02d", tm.tm_hour, tm.tm_min);
-	return arena_printf(a, "%d월 %d일(%s) %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+	return arena_printf(a, "%s%d월 %d일(%s) %02d:%02d", year, tm.tm_mon + 1, tm.tm_mday,
 			    wdays[tm.tm_wday], tm.tm_hour, tm.tm_min);
 }
 
@@ -395,7 +406,8 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 			    "<p class=\"note\">담당 엔지니어가 약 %d분 늦게 도착할 예정입니다. "
 			    "기다리시게 해 드려 죄송합니다.</p>",
 			    json_object_get_int(jobj(late, "minutes")));
-		if (vstatus && strcmp(vstatus, "cancelled")) {
+		if (vstatus && (!strcmp(vstatus, "proposed") || !strcmp(vstatus, "confirmed") ||
+				!strcmp(vstatus, "en_route"))) {
 			abuf_adds(&b, "<a class=\"cal\" href=\"/t/");
 			esc(&b, code);
 			abuf_adds(&b, "/appointment.ics\">캘린더에 추가</a>");

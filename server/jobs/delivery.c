@@ -42,6 +42,9 @@ static struct {
 	int workers, attempts, backoff_s, lease_s, sweep_s, batch;
 } dcfg;
 
+/* counters for /metrics (this process) */
+static atomic_ulong m_sent_smtp, m_sent_webhook, m_sent_sink, m_retry, m_dead, m_skipped, m_wakeups;
+
 static pthread_t threads[MAX_WORKERS];
 static int nthreads;
 static int stop_pipe[2] = {-1, -1};
@@ -99,7 +102,7 @@ static void attach_invitation(struct db *db, struct arena *a, const struct outbo
 	     strcmp(it->template_name, "visit_cancelled")))
 		return;
 	struct ical_event e;
-	if (pg_calendar_appointment(db, a, it->tracking, &e) <= 0)
+	if (pg_calendar_appointment(db, a, it->tracking, 0, &e) <= 0)
 		return;
 	e.url = t->link;
 	e.customer_phone = NULL;
@@ -113,6 +116,7 @@ static void deliver(struct db *db, struct arena *a, const struct outbox_item *it
 	notify_render(a, it, cfg.base_url, &t);
 	int rc;
 	if (!notify_route(it->channel)) {
+		atomic_fetch_add(&m_skipped, 1);
 		rc = pg_outbox_skipped(
 		    db, a, it->id, "the phone channel is a call a person makes; nothing to send");
 		if (rc < 0)
@@ -126,10 +130,16 @@ static void deliver(struct db *db, struct arena *a, const struct outbox_item *it
 	char err[512] = "";
 	enum notify_outcome out = notify_send(a, it, &t, &ics, &via, err, sizeof err);
 	if (out == NOTIFY_SENT) {
+		atomic_fetch_add(!strcmp(via, "smtp")	   ? &m_sent_smtp
+				 : !strcmp(via, "webhook") ? &m_sent_webhook
+							   : &m_sent_sink,
+				 1);
 		rc = pg_outbox_sent(db, a, it->id, via);
 		log_msgf(LOG_INFO, "notification %lld (%s) sent via %s", (long long)it->id,
 			 it->template_name, via);
 	} else {
+		bool dead = out == NOTIFY_PERMANENT || it->attempts >= dcfg.attempts;
+		atomic_fetch_add(dead ? &m_dead : &m_retry, 1);
 		rc = pg_outbox_failed(db, a, it->id, err, dcfg.attempts, dcfg.backoff_s,
 				      out == NOTIFY_PERMANENT);
 		log_msgf(LOG_WARN, "could not deliver notification %lld (%s, attempt %d): %s",
@@ -191,7 +201,10 @@ static void *worker_main(void *arg)
 		 * again shortly rather than spin */
 		if (rc > 0 && secs * 1000.0 + 5 < timeout_ms)
 			timeout_ms = secs <= 0 ? 20 : (int)(secs * 1000.0) + 5;
-		if (pg_outbox_wait(db, timeout_ms, stop_pipe[0]) == DB_SOFT) {
+		int w = pg_outbox_wait(db, timeout_ms, stop_pipe[0]);
+		if (w == 1)
+			atomic_fetch_add(&m_wakeups, 1);
+		if (w == DB_SOFT) {
 			listening = 0;
 			pause_ms(200);
 		}
@@ -256,4 +269,30 @@ void jobs_stop(void)
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	nthreads = 0;
+}
+
+void jobs_metrics_render(struct abuf *b)
+{
+	abuf_addf(
+	    b,
+	    "# HELP fieldd_notifications_sent_total Notices delivered by this process, by way.\n"
+	    "# TYPE fieldd_notifications_sent_total counter\n"
+	    "fieldd_notifications_sent_total{via=\"smtp\"} %lu\n"
+	    "fieldd_notifications_sent_total{via=\"webhook\"} %lu\n"
+	    "fieldd_notifications_sent_total{via=\"sink\"} %lu\n"
+	    "# HELP fieldd_notifications_retries_total Failed attempts queued again.\n"
+	    "# TYPE fieldd_notifications_retries_total counter\n"
+	    "fieldd_notifications_retries_total %lu\n"
+	    "# HELP fieldd_notifications_dead_total Notices given up (dead letters).\n"
+	    "# TYPE fieldd_notifications_dead_total counter\n"
+	    "fieldd_notifications_dead_total %lu\n"
+	    "# HELP fieldd_notifications_skipped_total Notices with nothing to send (phone).\n"
+	    "# TYPE fieldd_notifications_skipped_total counter\n"
+	    "fieldd_notifications_skipped_total %lu\n"
+	    "# HELP fieldd_outbox_wakeups_total Delivery workers woken by a NOTIFY.\n"
+	    "# TYPE fieldd_outbox_wakeups_total counter\n"
+	    "fieldd_outbox_wakeups_total %lu\n",
+	    atomic_load(&m_sent_smtp), atomic_load(&m_sent_webhook), atomic_load(&m_sent_sink),
+	    atomic_load(&m_retry), atomic_load(&m_dead), atomic_load(&m_skipped),
+	    atomic_load(&m_wakeups));
 }

@@ -5,7 +5,6 @@
 #include "fieldd/notify.h"
 #include "fieldd/arena.h"
 #include "fieldd/config.h"
-#include "fieldd/outbox.h"
 #include "notify_int.h"
 
 #include <curl/curl.h>
@@ -32,6 +31,7 @@ int notify_init(char *err, size_t errlen)
 	c.smtp_user = env("FIELDD_SMTP_USER");
 	c.smtp_password = env("FIELDD_SMTP_PASSWORD");
 	c.smtp_from = env("FIELDD_SMTP_FROM");
+	c.smtp_ca = env("FIELDD_SMTP_CA");
 	if (!c.smtp_from)
 		c.smtp_from = cfg.organizer ? cfg.organizer : "dispatch@fieldd.invalid";
 	c.webhook_url = env("FIELDD_WEBHOOK_URL");

@@ -64,6 +64,8 @@ enum notify_outcome notify_smtp_send(const char *rcpt, const char *msg, size_t l
 			 notify_cfg.smtp_tls == 2   ? (long)CURLUSESSL_ALL
 			 : notify_cfg.smtp_tls == 1 ? (long)CURLUSESSL_TRY
 						    : (long)CURLUSESSL_NONE);
+	if (notify_cfg.smtp_ca) /* a private CA (the system store otherwise) */
+		curl_easy_setopt(c, CURLOPT_CAINFO, notify_cfg.smtp_ca);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, &rd);

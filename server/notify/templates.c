@@ -10,7 +10,6 @@
  */
 #include "fieldd/arena.h"
 #include "fieldd/notify.h"
-#include "fieldd/outbox.h"
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
@@ -51,9 +50,14 @@ static const char *when(struct arena *a, const char *rfc3339)
 	time_t t;
 	if (!rfc3339 || util_parse_rfc3339(rfc3339, &t) < 0)
 		return NULL;
-	struct tm tm;
+	struct tm tm, now_tm;
+	time_t now = time(NULL);
 	localtime_r(&t, &tm);
-	return arena_printf(a, "%d월 %d일(%s) %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+	localtime_r(&now, &now_tm);
+	/* another year than this one is named */
+	const char *year =
+	    tm.tm_year != now_tm.tm_year ? arena_printf(a, "%d년 ", tm.tm_year + 1900) : "";
+	return arena_printf(a, "%s%d월 %d일(%s) %02d:%02d", year, tm.tm_mon + 1, tm.tm_mday,
 			    wdays[tm.tm_wday], tm.tm_hour, tm.tm_min);
 }
 

@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "ical"))
 import harness  # noqa: E402
+import support  # noqa: E402
 import icaltest  # noqa: E402
 from outbox_support import (HookReceiver, SmtpSink, complete_visit, customer,  # noqa: E402
                             delivery_env, notices, wait_for)
@@ -125,6 +126,10 @@ class Webhook(unittest.TestCase):
         wait_for(lambda: notices(ORG, t, "appointment_confirmed")[0]["status"] == "sent",
                  "sent recorded")
         self.assertEqual(notices(ORG, t, "appointment_confirmed")[0]["sent_via"], "webhook")
+        self.assertGreaterEqual(ORG.metric("fieldd_outbox_wakeups_total"), 1)
+        m = ORG.call("GET", "/metrics", who=None).text
+        self.assertGreaterEqual(support.metric_value(m, "fieldd_notifications_sent_total",
+                                                     via="webhook"), 1)
 
     def test_500_then_success_is_retried_with_the_same_id(self):
         key, c = customer(ORG, "sms")

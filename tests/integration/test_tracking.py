@@ -207,6 +207,8 @@ class Page(unittest.TestCase):
         v = ORG.visit(t, "eng_b")
         complete_visit(ORG, v)
         self.assertEqual(page(t).status, 200)
+        self.assertEqual(ORG.call("GET", "/t/%s/appointment.ics" % t["tracking"],
+                                  who=None).status, 200)
         ORG.sql("UPDATE tickets SET resolved_at = now() - interval '8 days' WHERE id = %d"
                 % t["id"])
         gone = page(t)
@@ -219,6 +221,9 @@ class Page(unittest.TestCase):
         j1, j2 = public(t), public({"tracking": "B" * 43})
         self.assertEqual((j1.status, j1.json()["detail"]), (j2.status, j2.json()["detail"]))
         self.assertEqual(survey(t, {"rating": 5}).status, 404)
+        # the invitation goes with the page
+        self.assertEqual(ORG.call("GET", "/t/%s/appointment.ics" % t["tracking"],
+                                  who=None).status, 404)
         # the code is long and random
         self.assertRegex(t["tracking"], r"^[A-Za-z0-9_-]{43}$")
 

@@ -4,7 +4,6 @@
 #include "fieldd/arena.h"
 #include "fieldd/domain.h"
 #include "fieldd/notify.h"
-#include "fieldd/outbox.h"
 
 #include <stdlib.h>
 #include <string.h>
