@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the npm packages the tests use, exactly as their package-lock.json says
-# (tests/ical: ical.js, Thunderbird's iCalendar parser), when node_modules is missing
+# (tests/ical: ical.js, Thunderbird's iCalendar parser; tests/track: playwright-core and
+# axe-core for the tracking page in chromium), when node_modules is missing
 # or older than the lock file. node_modules is not committed.
 set -eu
 cd "$(dirname "$0")/.."
-for dir in tests/ical; do
+for dir in tests/ical tests/track; do
 	lock="$dir/package-lock.json"
 	stamp="$dir/node_modules/.package-lock.json" # written by npm ci
 	if [ -f "$stamp" ] && [ ! "$lock" -nt "$stamp" ]; then

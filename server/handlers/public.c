@@ -183,7 +183,7 @@ static const char stylesheet[] =
     "button{font:inherit;font-weight:600;padding:.7rem 1.25rem;min-height:44px;margin-top:.75rem;"
     "border-radius:.5rem;border:2px solid currentColor;background:Canvas;color:CanvasText}"
     ".note{padding:.6rem;border-left:4px solid currentColor;margin:.75rem 0}"
-    "footer{margin-top:2rem;font-size:.9rem;color:GrayText}";
+    "footer{margin-top:2rem;font-size:.9rem}";
 
 static char csp[200];
 static pthread_once_t csp_once = PTHREAD_ONCE_INIT;
