@@ -13,7 +13,8 @@
 --   3,000 tickets over the last 90 days with their visits, pre-calls,
 --   callbacks, delay notices, outbox notifications and audit trail;
 --   visits today and tomorrow (Asia/Seoul) in every status;
---   the PC, printer and network checklists of the visits that reached the site.
+--   the PC, printer and network checklists of the visits that reached the site;
+--   12 complaints in every step and a work plan per team (R13, R12).
 --
 -- Deterministic: no random(); everything comes from generate_series indexes
 -- through md5 (pg_temp.dh).  Times are laid on the Seoul calendar (visits on
@@ -1426,6 +1427,147 @@ ORDER BY r.completed_at, r.id;
 UPDATE tickets tk SET updated_at = x.last_at
 FROM (SELECT ticket_id, max(at) AS last_at FROM audit_events GROUP BY ticket_id) x
 WHERE x.ticket_id = tk.id AND x.last_at > tk.updated_at;
+
+-- ------------------------------------------ complaints and work plans --
+-- 12 complaints (R13) about tickets resolved 3 to 60 days ago, the older the
+-- further along the five steps (3 closed with feedback, 3 notified, 2
+-- resolved, 2 analysed, 2 just received), and a work plan (R12) per team:
+-- team 1's completed with its report, team 2's approved, team 3's waiting
+-- for approval (the team's lead writes and decides) -- each step with its
+-- audit event, each complaint's result notice sent.
+
+CREATE TEMP TABLE demo_complaint AS
+SELECT row_number() OVER (ORDER BY x.resolved_at, x.id) AS n, x.*
+FROM (SELECT t.id, t.customer_id, t.resolved_at,
+             (SELECT coalesce(v.engineer_id, v.lead_id) FROM visits v WHERE v.ticket_id = t.id
+              AND v.status <> 'cancelled' ORDER BY v.seq DESC LIMIT 1) AS person
+      FROM tickets t
+      WHERE t.status IN ('resolved', 'closed') AND t.resolved_at IS NOT NULL
+        AND t.resolved_at > now() - interval '60 days'
+        AND t.resolved_at < now() - interval '3 days'
+      ORDER BY pg_temp.dh('complaint/' || t.id), t.id LIMIT 12) x;
+
+CREATE TEMP TABLE demo_complaint_step AS
+SELECT c.n, c.id AS ticket_id, c.customer_id, c.person,
+       CASE WHEN c.n <= 3 THEN 'closed' WHEN c.n <= 6 THEN 'notified'
+            WHEN c.n <= 8 THEN 'resolved' WHEN c.n <= 10 THEN 'analysed'
+            ELSE 'received' END AS status,
+       c.resolved_at + pg_temp.mins(120 + pg_temp.dh('c0/' || c.id) % 600) AS t0,
+       (SELECT u.id FROM users u WHERE u.login = 'dispatcher') AS desk,
+       coalesce((SELECT tm.lead_id FROM users u JOIN teams tm ON tm.id = u.team_id
+                 WHERE u.id = c.person),
+                (SELECT u.id FROM users u WHERE u.login = 'dispatcher')) AS lead
+FROM demo_complaint c;
+
+INSERT INTO complaints (customer_id, ticket_id, channel, description, result_channel, status,
+                        created_by, created_at, updated_at, cause, analysed_at, analysed_by,
+                        action, compensation_kind, compensation_krw, training_required,
+                        staff_ids, resolved_at, resolved_by, notified_at, notified_by,
+                        feedback_rating, feedback_comment, feedback_at, feedback_by)
+SELECT s.customer_id, s.ticket_id,
+       pg_temp.pick(ARRAY['phone', 'web', 'email', 'phone'], 'cch/' || s.n),
+       pg_temp.pick(ARRAY['약속 시간보다 한 시간 늦게 도착했는데 미리 연락이 없었습니다',
+                          '수리 후 같은 증상이 다시 나타났습니다',
+                          '작업 중 설명 없이 자리를 비웠습니다',
+                          '엔지니어의 응대가 불친절했습니다'], 'cds/' || s.n),
+       cu.preferred_channel, s.status, s.desk, s.t0,
+       s.t0 + pg_temp.mins(60 * (5 - array_position(ARRAY['closed', 'notified', 'resolved',
+                                                            'analysed', 'received'], s.status))),
+       CASE WHEN s.status <> 'received' THEN
+            pg_temp.pick(ARRAY['앞 작업이 늦어져 도착 지연, 지연 알림 누락',
+                               '부품 불량으로 재발', '작업 절차 안내 부족'], 'cca/' || s.n) END,
+       CASE WHEN s.status <> 'received' THEN s.t0 + pg_temp.mins(60) END,
+       CASE WHEN s.status <> 'received' THEN s.lead END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') THEN
+            pg_temp.pick(ARRAY['사과 전화와 무상 재점검', '부품 교체 후 재방문',
+                               '담당자 교체 및 사과'], 'cac/' || s.n) END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') AND s.n % 2 = 1 THEN 'voucher' END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') AND s.n % 2 = 1 THEN 10000 END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') THEN s.n % 3 = 0 END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') AND s.n % 3 = 0
+            AND s.person IS NOT NULL THEN ARRAY[s.person] ELSE '{}' END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') THEN s.t0 + pg_temp.mins(120) END,
+       CASE WHEN s.status IN ('resolved', 'notified', 'closed') THEN s.lead END,
+       CASE WHEN s.status IN ('notified', 'closed') THEN s.t0 + pg_temp.mins(180) END,
+       CASE WHEN s.status IN ('notified', 'closed') THEN s.desk END,
+       CASE WHEN s.status = 'closed' THEN 3 + s.n % 3 END,
+       CASE WHEN s.status = 'closed' THEN '신속하게 처리해 주셔서 감사합니다' END,
+       CASE WHEN s.status = 'closed' THEN s.t0 + pg_temp.mins(240) END,
+       CASE WHEN s.status = 'closed' THEN s.desk END
+FROM demo_complaint_step s JOIN customers cu ON cu.id = s.customer_id
+ORDER BY s.n;
+
+WITH sent AS (
+    INSERT INTO notifications (ticket_id, recipient_kind, recipient_id, recipient, channel,
+                               template, payload, status, attempts, created_at, sent_at)
+    SELECT c.ticket_id, 'customer', cu.id,
+           CASE c.result_channel WHEN 'email' THEN cu.email ELSE cu.phone END,
+           c.result_channel, 'complaint_result',
+           jsonb_strip_nulls(jsonb_build_object('complaint_id', c.id, 'action', c.action,
+               'compensation', c.compensation_krw, 'compensation_kind', c.compensation_kind)),
+           'sent', 1, c.notified_at, c.notified_at + interval '1 minute'
+    FROM complaints c JOIN customers cu ON cu.id = c.customer_id
+    WHERE c.notified_at IS NOT NULL
+    RETURNING id, (payload->>'complaint_id')::bigint AS complaint_id
+)
+UPDATE complaints c SET notification_id = sent.id FROM sent WHERE sent.complaint_id = c.id;
+
+INSERT INTO audit_events (complaint_id, ticket_id, actor_id, action, before, after, at)
+SELECT c.id, c.ticket_id, x.actor, x.action,
+       CASE WHEN x.prev IS NOT NULL THEN jsonb_build_object('status', x.prev) END,
+       jsonb_build_object('status', x.next), x.at
+FROM complaints c
+CROSS JOIN LATERAL (VALUES
+    ('complaint.received', c.created_by, NULL, 'received', c.created_at),
+    ('complaint.analyse', c.analysed_by, 'received', 'analysed', c.analysed_at),
+    ('complaint.resolve', c.resolved_by, 'analysed', 'resolved', c.resolved_at),
+    ('complaint.notify', c.notified_by, 'resolved', 'notified', c.notified_at),
+    ('complaint.feedback', c.feedback_by, 'notified', 'closed', c.feedback_at)
+) AS x(action, actor, prev, next, at)
+WHERE x.at IS NOT NULL
+ORDER BY x.at, c.id;
+
+INSERT INTO work_plans (title, description, team_id, division, planned_start, planned_end,
+                        status, created_by, created_at, updated_at, submitted_at, submitted_by,
+                        decided_at, decided_by, started_at, started_by, completed_at,
+                        completed_by, report)
+SELECT p.title, p.description, tm.id, p.division,
+       pg_temp.kst(current_date + p.day, 9 * 60), pg_temp.kst(current_date + p.day + 1, 18 * 60),
+       p.status, tm.lead_id, now() - interval '20 days', now() - interval '1 day',
+       now() - interval '19 days', tm.lead_id,
+       CASE WHEN p.status <> 'submitted' THEN now() - interval '18 days' END,
+       CASE WHEN p.status <> 'submitted' THEN tm.lead_id END,
+       CASE WHEN p.status = 'completed' THEN pg_temp.kst(current_date + p.day, 9 * 60) END,
+       CASE WHEN p.status = 'completed' THEN tm.lead_id END,
+       CASE WHEN p.status = 'completed' THEN pg_temp.kst(current_date + p.day + 1, 17 * 60) END,
+       CASE WHEN p.status = 'completed' THEN tm.lead_id END,
+       CASE WHEN p.status = 'completed' THEN
+            '대상 PC 42대 중 42대 이전 완료. 2대는 전원부 불량으로 교체, 네트워크 포트 3개 재배선. 사용자 확인서 첨부.' END
+FROM (VALUES
+    (1, '경영지원본부 PC 이전', '본관 3층에서 신관 5층으로 경영지원본부 PC 42대와 프린터 4대 이전. 금요일 18시 이후 철거, 토요일 설치와 점검.', '경영지원본부', 'completed', -12),
+    (2, '생산본부 네트워크 재구축', '생산동 1·2층 스위치 교체와 배선 정리. 라인 가동 중단 없이 야간에 층별로 진행.', '생산본부', 'approved', 7),
+    (3, '연구소 노트북 일괄 교체', '연구소 노트북 35대 교체와 자료 이관. 부서별 일정 협의 후 3일에 걸쳐 진행.', '연구소', 'submitted', 14)
+) AS p(team, title, description, division, status, day)
+JOIN teams tm ON tm.name = (SELECT name FROM teams ORDER BY id OFFSET p.team - 1 LIMIT 1)
+ORDER BY p.team;
+
+INSERT INTO audit_events (work_plan_id, actor_id, action, before, after, at)
+SELECT w.id, x.actor, x.action,
+       CASE WHEN x.prev IS NOT NULL THEN jsonb_build_object('status', x.prev) END,
+       jsonb_build_object('status', x.next), x.at
+FROM work_plans w
+CROSS JOIN LATERAL (VALUES
+    ('work_plan.created', w.created_by, NULL, 'draft', w.created_at),
+    ('work_plan.submit', w.submitted_by, 'draft', 'submitted', w.submitted_at),
+    ('work_plan.approve', w.decided_by, 'submitted', 'approved', w.decided_at),
+    ('work_plan.start', w.started_by, 'approved', 'in_progress', w.started_at),
+    ('work_plan.complete', w.completed_by, 'in_progress', 'completed', w.completed_at)
+) AS x(action, actor, prev, next, at)
+WHERE x.at IS NOT NULL
+ORDER BY w.id, x.at;
+
+DROP TABLE demo_complaint_step;
+DROP TABLE demo_complaint;
 
 -- later inserts continue after the demo's ids
 SELECT setval(pg_get_serial_sequence('customers', 'id'), (SELECT max(id) FROM customers));

@@ -25,6 +25,7 @@
 	X(ERR_DUPLICATE, 409, "duplicate", "Already exists")                                       \
 	X(ERR_DOUBLE_BOOKED, 409, "double_booked", "Someone on this visit is already booked then") \
 	X(ERR_STEP_ORDER, 409, "step_out_of_order", "Step out of order")                           \
+	X(ERR_PLAN_NOT_APPROVED, 409, "plan_not_approved", "The work plan is not approved")        \
 	X(ERR_IDEM_IN_PROGRESS, 409, "idempotency_in_progress",                                    \
 	  "A request with this Idempotency-Key is still being processed")                          \
 	X(ERR_TOO_LARGE, 413, "body_too_large", "Request body too large")                          \

@@ -17,12 +17,14 @@
  * guessing codes (43 random base64url characters) hopeless on top of hopeless.
  */
 #include "fieldd/arena.h"
+#include "fieldd/cases.h"
 #include "fieldd/config.h"
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
 #include "fieldd/handlers.h"
 #include "fieldd/jspec.h"
 #include "fieldd/outbox.h"
+#include "fieldd/pg_cases.h"
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
@@ -522,6 +524,13 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 		reply_problem_code(r, ERR_DUPLICATE, "survey_answered",
 				   "this ticket's survey was answered already");
 		return 0;
+	}
+	/* R13: a low rating is a complaint for the desk to take through its steps */
+	if (domain_survey_opens_complaint(rating)) {
+		int64_t complaint;
+		if ((rc = pg_complaint_from_survey(db, r->a, t->id, rating, comment, &complaint)) <
+		    0)
+			return rc;
 	}
 	return 1;
 }

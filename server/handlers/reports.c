@@ -8,6 +8,7 @@
 #include "fieldd/handlers.h"
 #include "fieldd/jspec.h"
 #include "fieldd/pg.h"
+#include "fieldd/pg_cases.h"
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
@@ -96,8 +97,63 @@ static void csv_field(struct abuf *b, const char *s)
 	abuf_adds(b, "\"");
 }
 
-static void reply_csv(struct http_req *r, const struct db_rows *rows, const char *from,
-		      const char *to)
+/*
+ * Complaint figures (R13) as CSV rows of scope "complaints" after the
+ * promises: complaint_rate and complaint_resolved_in_7_days as
+ * numerator/denominator/rate; the minutes from receipt to resolution (mean,
+ * median, longest) with the minutes as numerator and the resolved complaints
+ * as denominator, rate left empty.
+ */
+static void csv_row(struct abuf *b, const char *const *cells, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			abuf_adds(b, ",");
+		csv_field(b, cells[k]);
+	}
+	abuf_adds(b, "\r\n");
+}
+
+static void csv_complaints(struct http_req *r, struct abuf *b, const struct db_rows *c,
+			   const char *from, const char *to)
+{
+	if (!c || c->n < 1)
+		return;
+	const char *resolved = db_val(c, 0, "resolved");
+	const struct {
+		const char *metric, *num, *den;
+		bool rate;
+	} m[] = {
+	    {"complaint_rate", db_val(c, 0, "received"), db_val(c, 0, "tickets"), true},
+	    {"complaint_resolved_in_7_days", db_val(c, 0, "resolved_in_7_days"),
+	     db_val(c, 0, "due_in_7_days"), true},
+	    {"complaint_minutes_to_resolve_mean", db_val(c, 0, "mean_minutes"), resolved, false},
+	    {"complaint_minutes_to_resolve_median", db_val(c, 0, "median_minutes"), resolved,
+	     false},
+	    {"complaint_minutes_to_resolve_max", db_val(c, 0, "max_minutes"), resolved, false},
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		long long d = m[i].den ? atoll(m[i].den) : 0;
+		const char *cells[] = {
+		    from,
+		    to,
+		    "complaints",
+		    NULL,
+		    NULL,
+		    NULL,
+		    NULL,
+		    m[i].metric,
+		    m[i].num,
+		    m[i].den,
+		    m[i].rate && m[i].num && d > 0
+			? arena_printf(r->a, "%.4f", (double)atoll(m[i].num) / (double)d)
+			: NULL};
+		csv_row(b, cells, sizeof cells / sizeof cells[0]);
+	}
+}
+
+static void reply_csv(struct http_req *r, const struct db_rows *rows,
+		      const struct db_rows *complaints, const char *from, const char *to)
 {
 	struct abuf b;
 	abuf_init(&b, r->a);
@@ -120,16 +176,33 @@ static void reply_csv(struct http_req *r, const struct db_rows *rows, const char
 		    den,
 		    num && d > 0 ? arena_printf(r->a, "%.4f", (double)atoll(num) / (double)d)
 				 : NULL};
-		for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++) {
-			if (k)
-				abuf_adds(&b, ",");
-			csv_field(&b, cells[k]);
-		}
-		abuf_adds(&b, "\r\n");
+		csv_row(&b, cells, sizeof cells / sizeof cells[0]);
 	}
+	csv_complaints(r, &b, complaints, from, to);
 	reply_raw(r, 200, "text/csv; charset=utf-8", b.buf, b.len);
 	reply_add_header(r, "Content-Disposition",
 			 "attachment; filename=\"service-standards.csv\"");
+}
+
+/* R13: complaints received per ticket taken in, resolved within 7 days, and
+ * the minutes from receipt to resolution. */
+static struct json_object *complaints_json(const struct db_rows *c)
+{
+	struct json_object *o = json_object_new_object(), *m = json_object_new_object();
+	json_object_object_add(o, "received", jint_text(db_val(c, 0, "received")));
+	json_object_object_add(o, "complaint_rate",
+			       rate_json(db_val(c, 0, "received"), db_val(c, 0, "tickets")));
+	json_object_object_add(
+	    o, "resolved_in_7_days",
+	    rate_json(db_val(c, 0, "resolved_in_7_days"), db_val(c, 0, "due_in_7_days")));
+	json_object_object_add(m, "resolved", jint_text(db_val(c, 0, "resolved")));
+	json_object_object_add(m, "mean", jint_text(db_val(c, 0, "mean_minutes")));
+	json_object_object_add(m, "median", jint_text(db_val(c, 0, "median_minutes")));
+	json_object_object_add(m, "max", jint_text(db_val(c, 0, "max_minutes")));
+	json_object_object_add(o, "minutes_to_resolve", m);
+	json_object_object_add(o, "compensated", jint_text(db_val(c, 0, "compensated")));
+	json_object_object_add(o, "training_required", jint_text(db_val(c, 0, "training")));
+	return o;
 }
 
 int h_report_service_standards(struct http_req *r, struct db *db)
@@ -166,8 +239,11 @@ int h_report_service_standards(struct http_req *r, struct db *db)
 	int rc = pg_service_report(db, r->a, f, t, team, person, &rows);
 	if (rc < 0)
 		return rc;
+	struct db_rows complaints;
+	if ((rc = pg_complaint_report(db, r->a, f, t, team, person, &complaints)) < 0)
+		return rc;
 	if (wants_csv(r)) {
-		reply_csv(r, &rows, f, t);
+		reply_csv(r, &rows, &complaints, f, t);
 		return 0;
 	}
 	if ((rc = pg_checklist_failures(db, r->a, f, t, team, person, 20, &fails)) < 0)
@@ -226,6 +302,7 @@ int h_report_service_standards(struct http_req *r, struct db *db)
 		json_object_array_add(fl, x);
 	}
 	json_object_object_add(o, "checklist_failures", fl);
+	json_object_object_add(o, "complaints", complaints_json(&complaints));
 	reply_json(r, 200, o);
 	return 0;
 }

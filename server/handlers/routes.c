@@ -5,6 +5,7 @@
  * checks it).
  */
 #include "fieldd/handlers.h"
+#include "fieldd/handlers_cases.h"
 
 #define KB 1024
 /* the dispatch desk: who keeps customers and devices */
@@ -88,6 +89,38 @@ const struct route handler_routes[] = {
      TX_READ, 0},
     {"POST", "/api/v1/checklist-templates", h_checklist_templates_create, BODY_JSON, 64 * KB,
      ROLE_ADMIN, TX_WRITE, 0},
+
+    /* complaints (R13): the desk, and leads for their team's; engineers none */
+    {"GET", "/api/v1/complaints", h_complaints_list, BODY_NONE, 0, ROLES_STAFF, TX_READ, 0},
+    {"POST", "/api/v1/complaints", h_complaints_create, BODY_JSON, 16 * KB, ROLES_STAFF, TX_WRITE,
+     0},
+    {"GET", "/api/v1/complaints/{id}", h_complaints_get, BODY_NONE, 0, ROLES_STAFF, TX_READ, 0},
+    {"POST", "/api/v1/complaints/{id}/analyse", h_complaint_analyse, BODY_JSON, 16 * KB,
+     ROLES_STAFF, TX_WRITE, 0},
+    {"POST", "/api/v1/complaints/{id}/resolve", h_complaint_resolve, BODY_JSON, 16 * KB,
+     ROLES_STAFF, TX_WRITE, 0},
+    {"POST", "/api/v1/complaints/{id}/notify", h_complaint_notify, BODY_JSON, 1 * KB, ROLES_STAFF,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/complaints/{id}/feedback", h_complaint_feedback, BODY_JSON, 8 * KB,
+     ROLES_STAFF, TX_WRITE, 0},
+
+    /* work plans (R12): engineers read the plans their visits belong to */
+    {"GET", "/api/v1/work-plans", h_work_plans_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"POST", "/api/v1/work-plans", h_work_plans_create, BODY_JSON, 64 * KB, ROLES_STAFF, TX_WRITE,
+     0},
+    {"GET", "/api/v1/work-plans/{id}", h_work_plans_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"POST", "/api/v1/work-plans/{id}/tickets", h_work_plan_tickets, BODY_JSON, 64 * KB,
+     ROLES_STAFF, TX_WRITE, 0},
+    {"POST", "/api/v1/work-plans/{id}/submit", h_work_plan_submit, BODY_JSON, 1 * KB, ROLES_STAFF,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/work-plans/{id}/approve", h_work_plan_approve, BODY_JSON, 1 * KB,
+     ROLE_ADMIN | ROLE_LEAD, TX_WRITE, 0},
+    {"POST", "/api/v1/work-plans/{id}/reject", h_work_plan_reject, BODY_JSON, 8 * KB,
+     ROLE_ADMIN | ROLE_LEAD, TX_WRITE, 0},
+    {"POST", "/api/v1/work-plans/{id}/start", h_work_plan_start, BODY_JSON, 1 * KB, ROLES_STAFF,
+     TX_WRITE, 0},
+    {"POST", "/api/v1/work-plans/{id}/complete", h_work_plan_complete, BODY_JSON, 64 * KB,
+     ROLES_STAFF, TX_WRITE, 0},
 
     {"GET", "/api/v1/reports/service-standards", h_report_service_standards, BODY_NONE, 0,
      ROLES_ANY, TX_READ, 0},

@@ -144,6 +144,23 @@ class Organisation(unittest.TestCase):
                                    " WHERE value = '\"fail\"' AND note IS NOT NULL")), 0)
 
 
+    def test_complaints_and_work_plans(self):
+        # R13: 12 complaints in every step, each step with its audit event
+        self.assertEqual(sql("SELECT string_agg(status || '=' || n, ',' ORDER BY status) FROM"
+                             " (SELECT status, count(*) AS n FROM complaints GROUP BY 1) x"),
+                         "analysed=2,closed=3,notified=3,received=2,resolved=2")
+        self.assertEqual(sql("SELECT count(*) FROM complaints c WHERE (SELECT count(*)"
+                             " FROM audit_events e WHERE e.complaint_id = c.id) <> array_position("
+                             "ARRAY['received','analysed','resolved','notified','closed'],"
+                             " c.status)"), "0")
+        self.assertEqual(sql("SELECT count(*) FROM complaints c JOIN notifications n"
+                             " ON n.id = c.notification_id AND n.template = 'complaint_result'"),
+                         "6")
+        # R12: a plan per team
+        self.assertEqual(sql("SELECT string_agg(status, ',' ORDER BY team_id) FROM work_plans"),
+                         "completed,approved,submitted")
+
+
 class OverHttp(unittest.TestCase):
     def test_logins_and_an_engineers_day(self):
         tok = login("eng01")

@@ -488,7 +488,7 @@ class Report(unittest.TestCase):
     def test_every_figure_of_the_period(self):
         j = self.report(self.p())
         self.assertEqual(set(j), {"period", "overall", "teams", "engineers",
-                                  "checklist_failures"})
+                                  "checklist_failures", "complaints"})
         frm = dt.datetime.fromisoformat(j["period"]["from"])
         to = dt.datetime.fromisoformat(j["period"]["to"])
         self.assertEqual((int(frm.timestamp()), int(to.timestamp())), (P0, P_END))
@@ -689,6 +689,9 @@ class Report(unittest.TestCase):
         self.assertEqual(head, "from,to,scope,team_id,team,engineer_id,engineer,metric,"
                                "numerator,denominator,rate")
         rows = list(csv.DictReader(io.StringIO(r.text, newline="")))
+        # the complaint figures (R13) follow the promises; test_complaints checks them
+        self.assertEqual({row["scope"] for row in rows[8 * len(METRICS):]}, {"complaints"})
+        rows = [row for row in rows if row["scope"] != "complaints"]
         # 8 groups (overall; teams A, B, none; E1, E2, E3, nobody) x 12 metrics
         self.assertEqual(len(rows), 8 * len(METRICS))
         frm = {r["from"] for r in rows}
@@ -731,6 +734,7 @@ class Report(unittest.TestCase):
                                  str(j["overall"][row["metric"]]["denominator"]))
         rows = list(csv.DictReader(io.StringIO(
             self.get(self.p(team_id=TEAM["B"]), accept="text/csv").text, newline="")))
+        rows = [row for row in rows if row["scope"] != "complaints"]
         self.assertEqual(len(rows), 3 * len(METRICS))
         self.assertEqual({row["engineer_id"] for row in rows}, {"", str(U["e3"])})
         # a bad period is still a problem, not CSV
