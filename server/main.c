@@ -144,8 +144,10 @@ static int cmd_serve(void)
 	sigwait(&set, &sig);
 	log_msgf(LOG_INFO, "received %s; finishing requests in progress",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	jobs_stop();
+	/* the listener first: new clients are refused at once even while a delivery
+	 * worker still waits on PostgreSQL or a mail server */
 	http_stop();
+	jobs_stop();
 	db_thread_release();
 	return 0;
 }
