@@ -151,8 +151,11 @@ static int cmd_serve(void)
 	sigwait(&set, &sig);
 	log_msgf(LOG_INFO, "received %s; finishing requests in progress",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	/* the listener first: new clients are refused at once even while a delivery
+	 * worker still waits on PostgreSQL or a mail server; http_stop() also ends the
+	 * event streams */
+	http_stop();
 	jobs_stop();
-	http_stop(); /* ends the event streams first */
 	events_listener_stop();
 	db_thread_release();
 	return 0;
