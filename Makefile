@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-web format clean
 
 all: build
 
@@ -16,6 +16,7 @@ deps:
 	@sh scripts/deps.sh
 
 build: deps
+	@sh scripts/npm.sh mobile-web
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j$(JOBS)
 
@@ -60,6 +61,19 @@ bench-dispatch:
 bench-ical:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/ical.sh
+
+# Static web files: fieldd against nginx on the same files (docs/performance.md).
+bench-web:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh tests/bench/web.sh
+
+# The engineer app: Lighthouse 12 (mobile) on /m/, cold/warm/offline start to the day's
+# visits, first-load bytes (docs/performance.md, "Engineer app").
+.PHONY: bench-app
+bench-app:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@sh scripts/npm.sh tests/web tests/bench/lighthouse
+	@FIELDD_BIN=build/release/fieldd python3 tests/web/run_web.py --exec node tests/web/bench_app.mjs
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,10 +1,13 @@
 #!/bin/sh
-# Installs the npm packages the tests use, exactly as their package-lock.json says
-# (tests/ical: ical.js, Thunderbird's iCalendar parser), when node_modules is missing
-# or older than the lock file. node_modules is not committed.
+# Installs npm packages exactly as each folder's package-lock.json says, when its
+# node_modules is missing or older than the lock file: mobile-web (preact, htm: embedded
+# into the binary as /vendor/*, so `make build` runs this first) and the tests'
+# (tests/ical: ical.js, Thunderbird's iCalendar parser; tests/web: playwright-core and
+# axe-core for the browser tests). node_modules is not committed.
+# Arguments name the folders to do; none means all of them.
 set -eu
 cd "$(dirname "$0")/.."
-for dir in tests/ical; do
+for dir in ${*:-mobile-web tests/ical tests/web}; do
 	lock="$dir/package-lock.json"
 	stamp="$dir/node_modules/.package-lock.json" # written by npm ci
 	if [ -f "$stamp" ] && [ ! "$lock" -nt "$stamp" ]; then

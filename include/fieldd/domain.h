@@ -110,6 +110,17 @@ struct step_verdict {
 void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct step_verdict *v);
 /* R4: arrival more than 10 minutes after the window start without notice. */
 bool domain_arrived_late(long arrived_epoch, long window_start_epoch, bool late_notice);
+/*
+ * A step's "at", the moment the engineer acted (a step made offline arrives
+ * later): not in the future beyond STEP_AT_SKEW_S of clock skew, not older
+ * than STEP_AT_WINDOW_S (how long Idempotency-Keys are kept, pg_sessions.c,
+ * so a replay is still recognised), not before the visit's previous step
+ * (less the same skew). NULL when at may stand; else why not, for a 422
+ * naming "at".
+ */
+#define STEP_AT_SKEW_S	 120
+#define STEP_AT_WINDOW_S (14 * 24 * 3600)
+const char *domain_step_at(long at_epoch, long now_epoch, long previous_epoch);
 /* Visit statuses that hold a person's time and can still move. */
 bool domain_visit_open(const char *status);
 

@@ -23,6 +23,9 @@ extern const struct embed_file embed_docs[];
 extern const size_t embed_docs_count;
 extern const struct embed_file embed_demo[];
 extern const size_t embed_demo_count;
+/* mobile-web/ (URL paths without the leading slash) and the npm modules as vendor/... */
+extern const struct embed_file embed_web[];
+extern const size_t embed_web_count;
 
 /* Finds name in files[0..n); NULL when absent. */
 const struct embed_file *embed_find(const struct embed_file *files, size_t n, const char *name);

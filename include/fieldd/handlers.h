@@ -20,6 +20,9 @@ int h_readyz(struct http_req *r, struct db *db);
 int h_metrics(struct http_req *r, struct db *db);
 int h_openapi(struct http_req *r, struct db *db);
 
+/* web.c: "/" — to the signed-in person's app, or the login page */
+int h_web_root(struct http_req *r, struct db *db);
+
 /* session.c */
 int h_session_create(struct http_req *r, struct db *db);
 int h_session_delete(struct http_req *r, struct db *db);

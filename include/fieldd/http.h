@@ -95,6 +95,8 @@ struct http_req {
 	struct http_header *headers;
 	const char *err_code; /* for the log */
 	bool commit_on_error;
+	bool static_reply; /* a web file (or its folder's redirect): own encoding and Vary, sent on
+			    * the final callback so the connection stays open */
 };
 
 /* Path parameter i ({id} etc.), borrowed. */
@@ -166,6 +168,17 @@ int http_date_parse(const char *s, time_t *out);
  * messages quote the request URL.
  */
 void http_log_redact(char *msg);
+
+/*
+ * Static web files (static.c): mobile-web/ embedded at build time, or read
+ * from FIELDD_WEB_DIR. http_static_serve() answers a GET/HEAD of a web file
+ * (or a folder without its slash, 301) and returns true; false leaves the
+ * request to the route table ("/" and /api/ always). http_static_reply()
+ * sets the reply for web file name (e.g. "index.html") with its ETag,
+ * caching, gzip and CSP headers; vary NULL means "Accept-Encoding".
+ */
+bool http_static_serve(struct http_req *r, const char *path);
+void http_static_reply(struct http_req *r, const char *name, const char *vary);
 
 /* Daemon. */
 /* Serves routes[0..n) (borrowed for the server's life); returns -1 with a logged reason. */

@@ -200,7 +200,8 @@ struct ticket_filter {
 int pg_ticket_list(struct db *db, struct arena *a, const struct ticket_filter *f,
 		   const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
 int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, const char *status);
-int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id);
+/* R14: the first contact at at (RFC 3339, NULL for now), unless an earlier one is recorded. */
+int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id, const char *at);
 int pg_ticket_delay(struct db *db, struct arena *a, int64_t id, const char *reason,
 		    const char *new_due_at, int64_t by, int64_t *notice_id);
 int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason);
@@ -228,6 +229,7 @@ struct visit_row {
 	const char *status;
 	time_t starts_at, ends_at;
 	bool has_estimate, has_consent, late_notice, requires_lead;
+	time_t last_step_at; /* the latest step's time (its "at"), or when the visit was made */
 };
 int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
 		   struct visit_row *out);
@@ -241,8 +243,9 @@ int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *fr
 		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows);
 /* A step's changes as a JSON object: status, and the columns the step sets. */
 int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json);
+/* at: when the call was made (RFC 3339), NULL for now; its receipt time is kept beside it. */
 int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
-		   const char *note, int64_t by);
+		   const char *note, int64_t by, const char *at);
 
 /* Outbox and audit. */
 int pg_notify_customer(struct db *db, struct arena *a, int64_t ticket, int64_t visit,
@@ -256,6 +259,9 @@ int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const s
 			 int64_t after, int limit, struct db_rows *rows);
 int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
 	     const char *action, const char *before, const char *after);
+/* The same for something done at at (RFC 3339, NULL for now): a step made offline. */
+int pg_audit_at(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
+		const char *action, const char *before, const char *after, const char *at);
 
 /* ---- checklists (pg_checklists.c) ---- */
 

@@ -226,15 +226,24 @@ int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const s
 			       num(a, v->id), v->role, id_or_null(a, v->team_id)));
 }
 
-DB_STMT(q_audit, "INSERT INTO audit_events (ticket_id, visit_id, actor_id, action, before, after)"
-		 " VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb, $6::jsonb)");
+/* at: when it was done (a step's "at"); received_at keeps its default, now() */
+DB_STMT(q_audit,
+	"INSERT INTO audit_events (ticket_id, visit_id, actor_id, action, before, after, at)"
+	" VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb, $6::jsonb,"
+	" coalesce($7::timestamptz, now()))");
+
+int pg_audit_at(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
+		const char *action, const char *before, const char *after, const char *at)
+{
+	return db_exec(db, a, &q_audit, NULL,
+		       DB_ARGS(id_or_null(a, ticket), id_or_null(a, visit), id_or_null(a, actor),
+			       action, before, after, at));
+}
 
 int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
 	     const char *action, const char *before, const char *after)
 {
-	return db_exec(db, a, &q_audit, NULL,
-		       DB_ARGS(id_or_null(a, ticket), id_or_null(a, visit), id_or_null(a, actor),
-			       action, before, after));
+	return pg_audit_at(db, a, ticket, visit, actor, action, before, after, NULL);
 }
 
 DB_STMT(q_notify_leads,

@@ -172,7 +172,8 @@ DB_STMT(q_ticket_full,
 	"    FROM ticket_contacts k WHERE k.ticket_id = t.id), '[]'),"
 	" 'timeline', coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id,"
 	"    'action', e.action, 'actor', person_doc(e.actor_id) - 'phone', 'visit_id', e.visit_id,"
-	"    'before', e.before, 'after', e.after, 'at', api_time(e.at)) ORDER BY e.id)"
+	"    'before', e.before, 'after', e.after, 'at', api_time(e.at),"
+	"    'received_at', api_time(coalesce(e.received_at, e.at))) ORDER BY e.at, e.id)"
 	"    FROM audit_events e WHERE e.ticket_id = t.id), '[]'),"
 	" 'notifications', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id,"
 	"    'channel', n.channel, 'template', n.template, 'recipient_kind', n.recipient_kind,"
@@ -230,12 +231,15 @@ int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, const char 
 	return db_exec(db, a, &q_ticket_status, NULL, DB_ARGS(num(a, id), status));
 }
 
-DB_STMT(q_ticket_first_contact, "UPDATE tickets SET first_contact_at = now(), updated_at = now()"
-				" WHERE id = $1::bigint AND first_contact_at IS NULL");
+/* the earliest contact counts (R14), also when a call made offline is heard of later */
+DB_STMT(q_ticket_first_contact,
+	"UPDATE tickets SET first_contact_at = coalesce($2::timestamptz, now()), updated_at = now()"
+	" WHERE id = $1::bigint"
+	" AND (first_contact_at IS NULL OR first_contact_at > coalesce($2::timestamptz, now()))");
 
-int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id)
+int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id, const char *at)
 {
-	return db_exec(db, a, &q_ticket_first_contact, NULL, DB_ARGS(num(a, id)));
+	return db_exec(db, a, &q_ticket_first_contact, NULL, DB_ARGS(num(a, id), at));
 }
 
 DB_STMT(q_ticket_delay,

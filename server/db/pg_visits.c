@@ -167,14 +167,18 @@ int pg_visit_reassign(struct db *db, struct arena *a, int64_t id, int64_t engine
 			       epoch(a, start), epoch(a, end)));
 }
 
-DB_STMT(q_visit_facts,
-	"SELECT v.id, v.ticket_id, coalesce(v.engineer_id, 0) AS engineer_id,"
-	" coalesce(v.lead_id, 0) AS lead_id, v.status,"
-	" extract(epoch FROM v.starts_at)::bigint AS s, extract(epoch FROM v.ends_at)::bigint AS e,"
-	" v.estimated_at IS NOT NULL AS has_estimate, v.consent_at IS NOT NULL AS has_consent,"
-	" v.late_notice_at IS NOT NULL AS late_notice, t.requires_lead"
-	" FROM visits v JOIN tickets t ON t.id = v.ticket_id WHERE v.id = $1::bigint"
-	" AND visit_visible(v, $2::bigint, $3, $4::bigint) FOR UPDATE OF v");
+DB_STMT(
+    q_visit_facts,
+    "SELECT v.id, v.ticket_id, coalesce(v.engineer_id, 0) AS engineer_id,"
+    " coalesce(v.lead_id, 0) AS lead_id, v.status,"
+    " extract(epoch FROM v.starts_at)::bigint AS s, extract(epoch FROM v.ends_at)::bigint AS e,"
+    " v.estimated_at IS NOT NULL AS has_estimate, v.consent_at IS NOT NULL AS has_consent,"
+    " v.late_notice_at IS NOT NULL AS late_notice, t.requires_lead,"
+    " extract(epoch FROM greatest(v.created_at, v.departed_at, v.late_notice_at, v.arrived_at,"
+    "  v.estimated_at, v.consent_at, v.completed_at, v.absent_at, v.cancelled_at,"
+    "  (SELECT max(p.at) FROM precall_attempts p WHERE p.visit_id = v.id)))::bigint AS last_step"
+    " FROM visits v JOIN tickets t ON t.id = v.ticket_id WHERE v.id = $1::bigint"
+    " AND visit_visible(v, $2::bigint, $3, $4::bigint) FOR UPDATE OF v");
 
 int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
 		   struct visit_row *out)
@@ -195,6 +199,7 @@ int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct view
 	out->has_consent = db_bool(&rows, 0, "has_consent");
 	out->late_notice = db_bool(&rows, 0, "late_notice");
 	out->requires_lead = db_bool(&rows, 0, "requires_lead");
+	out->last_step_at = (time_t)db_int(&rows, 0, "last_step");
 	return rc;
 }
 
@@ -270,45 +275,71 @@ int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *fr
 
 /*
  * One statement for every step: the changes object names the status and the
- * step's own fields; a *_now member stamps that column with now().
+ * step's own fields; the member that marks a step (departed_now, late_minutes,
+ * ...) stamps that step's column with the changes' "at" (when the engineer
+ * acted; now() without one) and its *_received_at column with now().
  */
-DB_STMT(q_visit_step,
-	"UPDATE visits SET status = coalesce(j->>'status', status),"
-	" starts_at = coalesce((j->>'starts_at')::timestamptz, starts_at),"
-	" ends_at = coalesce((j->>'ends_at')::timestamptz, ends_at),"
-	" departed_at = CASE WHEN j ? 'departed_now' THEN now() ELSE departed_at END,"
-	" late_notice_at = CASE WHEN j ? 'late_minutes' THEN now() ELSE late_notice_at END,"
-	" late_minutes = coalesce((j->>'late_minutes')::int, late_minutes),"
-	" arrived_at = CASE WHEN j ? 'arrived_now' THEN now() ELSE arrived_at END,"
-	" arrived_late = coalesce((j->>'arrived_late')::boolean, arrived_late),"
-	" estimate_minutes = coalesce((j->>'estimate_minutes')::int, estimate_minutes),"
-	" estimate_explanation = CASE WHEN j ? 'estimate_minutes' THEN j->>'estimate_explanation'"
-	"   ELSE estimate_explanation END,"
-	" estimated_at = CASE WHEN j ? 'estimate_minutes' THEN now() ELSE estimated_at END,"
-	" consent_by = coalesce(j->>'consent_by', consent_by),"
-	" consent_at = CASE WHEN j ? 'consent_by' THEN now() ELSE consent_at END,"
-	" completed_at = CASE WHEN j ? 'completed_now' THEN now() ELSE completed_at END,"
-	" work_done = coalesce((j->>'work_done')::boolean, work_done),"
-	" resolved = coalesce((j->>'resolved')::boolean, resolved),"
-	" resolution = coalesce(j->>'resolution', resolution),"
-	" follow_up_reason = coalesce(j->>'follow_up_reason', follow_up_reason),"
-	" absent_memo_left = coalesce((j->>'memo_left')::boolean, absent_memo_left),"
-	" absent_note = coalesce(j->>'absent_note', absent_note),"
-	" cancel_reason = coalesce(j->>'cancel_reason', cancel_reason),"
-	" ical_sequence = ical_sequence + 1, updated_at = now()"
-	" FROM (SELECT $2::jsonb AS j) x WHERE id = $1::bigint");
+DB_STMT(
+    q_visit_step,
+    "UPDATE visits SET status = coalesce(j->>'status', status),"
+    " starts_at = coalesce((j->>'starts_at')::timestamptz, starts_at),"
+    " ends_at = coalesce((j->>'ends_at')::timestamptz, ends_at),"
+    " departed_at = CASE WHEN j ? 'departed_now' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE departed_at END,"
+    " departed_received_at = CASE WHEN j ? 'departed_now' THEN now() ELSE departed_received_at END,"
+    " late_notice_at = CASE WHEN j ? 'late_minutes' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE late_notice_at END,"
+    " late_notice_received_at = CASE WHEN j ? 'late_minutes' THEN now() ELSE "
+    "late_notice_received_at END,"
+    " late_minutes = coalesce((j->>'late_minutes')::int, late_minutes),"
+    " arrived_at = CASE WHEN j ? 'arrived_now' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE arrived_at END,"
+    " arrived_received_at = CASE WHEN j ? 'arrived_now' THEN now() ELSE arrived_received_at END,"
+    " arrived_late = coalesce((j->>'arrived_late')::boolean, arrived_late),"
+    " estimate_minutes = coalesce((j->>'estimate_minutes')::int, estimate_minutes),"
+    " estimate_explanation = CASE WHEN j ? 'estimate_minutes' THEN j->>'estimate_explanation'"
+    "   ELSE estimate_explanation END,"
+    " estimated_at = CASE WHEN j ? 'estimate_minutes' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE estimated_at END,"
+    " estimated_received_at = CASE WHEN j ? 'estimate_minutes' THEN now() ELSE "
+    "estimated_received_at END,"
+    " consent_by = coalesce(j->>'consent_by', consent_by),"
+    " consent_at = CASE WHEN j ? 'consent_by' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE consent_at END,"
+    " consent_received_at = CASE WHEN j ? 'consent_by' THEN now() ELSE consent_received_at END,"
+    " completed_at = CASE WHEN j ? 'completed_now' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE completed_at END,"
+    " completed_received_at = CASE WHEN j ? 'completed_now' THEN now() ELSE completed_received_at "
+    "END,"
+    " work_done = coalesce((j->>'work_done')::boolean, work_done),"
+    " resolved = coalesce((j->>'resolved')::boolean, resolved),"
+    " resolution = coalesce(j->>'resolution', resolution),"
+    " follow_up_reason = coalesce(j->>'follow_up_reason', follow_up_reason),"
+    " absent_memo_left = coalesce((j->>'memo_left')::boolean, absent_memo_left),"
+    " absent_note = coalesce(j->>'absent_note', absent_note),"
+    " absent_at = CASE WHEN j ? 'memo_left' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE absent_at END,"
+    " absent_received_at = CASE WHEN j ? 'memo_left' THEN now() ELSE absent_received_at END,"
+    " cancel_reason = coalesce(j->>'cancel_reason', cancel_reason),"
+    " cancelled_at = CASE WHEN j ? 'cancel_reason' THEN coalesce((j->>'at')::timestamptz, now())"
+    "   ELSE cancelled_at END,"
+    " cancelled_received_at = CASE WHEN j ? 'cancel_reason' THEN now() ELSE cancelled_received_at "
+    "END,"
+    " ical_sequence = ical_sequence + 1, updated_at = now()"
+    " FROM (SELECT $2::jsonb AS j) x WHERE id = $1::bigint");
 
 int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json)
 {
 	return db_exec(db, a, &q_visit_step, NULL, DB_ARGS(num(a, id), changes_json));
 }
 
-DB_STMT(q_precall_add, "INSERT INTO precall_attempts (visit_id, outcome, note, by_user)"
-		       " VALUES ($1::bigint, $2, $3, $4::bigint)");
+DB_STMT(q_precall_add,
+	"INSERT INTO precall_attempts (visit_id, outcome, note, by_user, at)"
+	" VALUES ($1::bigint, $2, $3, $4::bigint, coalesce($5::timestamptz, now()))");
 
 int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
-		   const char *note, int64_t by)
+		   const char *note, int64_t by, const char *at)
 {
 	return db_exec(db, a, &q_precall_add, NULL,
-		       DB_ARGS(num(a, visit), outcome, note, id_or_null(a, by)));
+		       DB_ARGS(num(a, visit), outcome, note, id_or_null(a, by), at));
 }

@@ -23,6 +23,17 @@ bool domain_visit_open(const char *status)
 	       !strcmp(status, "en_route") || !strcmp(status, "on_site");
 }
 
+const char *domain_step_at(long at, long now, long previous)
+{
+	if (at > now + STEP_AT_SKEW_S)
+		return "must not be in the future";
+	if (at < now - STEP_AT_WINDOW_S)
+		return "must be within the last 14 days";
+	if (at < previous - STEP_AT_SKEW_S)
+		return "must not be before the visit's previous step";
+	return NULL;
+}
+
 bool domain_arrived_late(long arrived, long window_start, bool late_notice)
 {
 	return !late_notice && arrived > window_start + 10 * 60;

@@ -22,6 +22,7 @@
  */
 #include "fieldd/config.h"
 #include "fieldd/handlers.h"
+#include "fieldd/jspec.h"
 #include "fieldd/ical.h"
 #include "fieldd/jspec.h"
 #include "fieldd/pg.h"
@@ -184,6 +185,10 @@ int h_me_calendar(struct http_req *r, struct db *db)
 
 int h_me_calendar_rotate(struct http_req *r, struct db *db)
 {
+	/* no fields: an empty body or {} */
+	const struct jfield spec[] = {JSPEC_END};
+	if (!http_parse_body(r, spec))
+		return 0;
 	unsigned char buf[32];
 	const unsigned char *key = feed_key(buf) ? buf : NULL;
 	int rc = pg_calendar_revoke(db, r->a, r->user->id);
@@ -235,7 +240,7 @@ int h_calendar_feed(struct http_req *r, struct db *db)
 		if ((rc = pg_calendar_feed_events(db, r->a, h.owner, h.scope, &ev, &n)) < 0)
 			return rc;
 		for (size_t i = 0; i < n; i++)
-			ev[i].url = arena_printf(r->a, "%s/app/visits/%lld", cfg.base_url,
+			ev[i].url = arena_printf(r->a, "%s/m/#/visits/%lld", cfg.base_url,
 						 (long long)ev[i].visit_id);
 		bool team = !strcmp(h.scope, "team");
 		struct ical_feed f = {

@@ -17,6 +17,8 @@ const struct route handler_routes[] = {
     {"GET", "/readyz", h_readyz, BODY_NONE, 0, 0, TX_NONE, 0},
     {"GET", "/metrics", h_metrics, BODY_NONE, 0, 0, TX_NONE, 0},
     {"GET", "/api/v1/openapi.json", h_openapi, BODY_NONE, 0, 0, TX_NONE, 0},
+    /* the web apps' front door; their other files are static (server/http/static.c) */
+    {"GET", "/", h_web_root, BODY_NONE, 0, 0, TX_READ, 0},
 
     {"POST", "/api/v1/session", h_session_create, BODY_JSON, 4 * KB, 0, TX_WRITE,
      ROUTE_NO_IDEMPOTENCY | ROUTE_READ_COMMITTED}, /* parallel failures never conflict */
@@ -62,9 +64,11 @@ const struct route handler_routes[] = {
     {"GET", "/api/v1/visits/{id}", h_visits_get, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
     {"POST", "/api/v1/visits/{id}/precall", h_visit_precall, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE,
      0},
-    {"POST", "/api/v1/visits/{id}/depart", h_visit_depart, BODY_NONE, 0, ROLES_ANY, TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/depart", h_visit_depart, BODY_JSON, 4 * KB, ROLES_ANY, TX_WRITE,
+     0},
     {"POST", "/api/v1/visits/{id}/late", h_visit_late, BODY_JSON, 8 * KB, ROLES_ANY, TX_WRITE, 0},
-    {"POST", "/api/v1/visits/{id}/arrive", h_visit_arrive, BODY_NONE, 0, ROLES_ANY, TX_WRITE, 0},
+    {"POST", "/api/v1/visits/{id}/arrive", h_visit_arrive, BODY_JSON, 4 * KB, ROLES_ANY, TX_WRITE,
+     0},
     {"POST", "/api/v1/visits/{id}/estimate", h_visit_estimate, BODY_JSON, 8 * KB, ROLES_ANY,
      TX_WRITE, 0},
     {"POST", "/api/v1/visits/{id}/consent", h_visit_consent, BODY_JSON, 4 * KB, ROLES_ANY, TX_WRITE,
@@ -92,7 +96,7 @@ const struct route handler_routes[] = {
     /* calendar feeds and invitations (SPEC §5): replies carry fresh tokens, so no replay */
     {"GET", "/api/v1/me/calendar", h_me_calendar, BODY_NONE, 0, FIELD, TX_WRITE,
      ROUTE_NO_IDEMPOTENCY},
-    {"POST", "/api/v1/me/calendar/rotate", h_me_calendar_rotate, BODY_NONE, 0, FIELD, TX_WRITE,
+    {"POST", "/api/v1/me/calendar/rotate", h_me_calendar_rotate, BODY_JSON, 1 * KB, FIELD, TX_WRITE,
      ROUTE_NO_IDEMPOTENCY},
     {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, ROUTE_GUESS_LIMITED},
     {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ,

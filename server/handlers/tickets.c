@@ -756,7 +756,7 @@ int h_tickets_callback(struct http_req *r, struct db *db)
 	if ((rc = pg_ticket_contact(db, r->a, t.id, reached, note, r->user->id)) < 0)
 		return rc;
 	/* R14: the first call that reached the customer */
-	if (reached && (rc = pg_ticket_first_contact(db, r->a, t.id)) < 0)
+	if (reached && (rc = pg_ticket_first_contact(db, r->a, t.id, NULL)) < 0)
 		return rc;
 	if ((rc = pg_audit(db, r->a, t.id, 0, r->user->id, "ticket.callback", NULL,
 			   reached ? "{\"reached\":true}" : "{\"reached\":false}")) < 0)

@@ -114,6 +114,9 @@ int h_visits_get(struct http_req *r, struct db *db)
 struct step_ctx {
 	struct http_req *r;
 	struct db *db;
+	const char *at;	       /* the body's "at" (when the engineer acted), NULL when none */
+	time_t when;	       /* at, or now: the step's time */
+	const char *at_stored; /* what the step records as its time; NULL for now() */
 	struct visit_row v;
 	struct visit_facts f;
 	struct step_verdict verdict;
@@ -139,6 +142,22 @@ static int step_begin(struct step_ctx *c)
 	c->f.has_consent = c->v.has_consent;
 	c->f.requires_lead = c->v.requires_lead;
 	c->f.has_lead = c->v.lead_id != 0;
+	c->when = time(NULL);
+	if (c->at) {
+		/* a step made offline and sent later: its own time, within bounds */
+		time_t at = 0;
+		util_parse_rfc3339(c->at, &at); /* J_TIME has checked the form */
+		const char *why = domain_step_at((long)at, (long)c->when, (long)c->v.last_step_at);
+		if (why) {
+			reply_invalid(r, "at", why);
+			return 0;
+		}
+		/* a phone's clock a little behind: keep the timeline in order */
+		if (at < c->v.last_step_at)
+			at = c->v.last_step_at;
+		c->when = at;
+		c->at_stored = util_rfc3339(r->a, at);
+	}
 	return 1;
 }
 
@@ -156,6 +175,8 @@ static int step_check(struct step_ctx *c, enum visit_step step)
 		return 0;
 	}
 	c->changes = json_object_new_object();
+	if (c->at_stored)
+		json_object_object_add(c->changes, "at", jstr(c->at_stored));
 	if (c->verdict.next && strcmp(c->verdict.next, c->v.status))
 		json_object_object_add(c->changes, "status", jstr(c->verdict.next));
 	return 1;
@@ -174,8 +195,8 @@ static int set_ticket(struct step_ctx *c, const char *status)
 	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
 	json_object_object_add(b, "status", jstr(t.status));
 	json_object_object_add(a, "status", jstr(status));
-	rc = pg_audit(c->db, c->r->a, t.id, c->v.id, c->r->user->id, "ticket.status",
-		      jspec_dump(c->r->a, b, NULL), jspec_dump(c->r->a, a, NULL));
+	rc = pg_audit_at(c->db, c->r->a, t.id, c->v.id, c->r->user->id, "ticket.status",
+			 jspec_dump(c->r->a, b, NULL), jspec_dump(c->r->a, a, NULL), c->at_stored);
 	json_object_put(b);
 	json_object_put(a);
 	return rc;
@@ -208,8 +229,8 @@ static int step_finish(struct step_ctx *c, const char *action)
 	}
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "status", jstr(c->v.status));
-	rc = pg_audit(c->db, r->a, c->v.ticket_id, c->v.id, r->user->id, action,
-		      jspec_dump(r->a, b, NULL), changes);
+	rc = pg_audit_at(c->db, r->a, c->v.ticket_id, c->v.id, r->user->id, action,
+			 jspec_dump(r->a, b, NULL), changes, c->at_stored);
 	json_object_put(b);
 	const char *doc;
 	if (rc < 0 || (rc = pg_visit_doc(c->db, r->a, c->v.id, &doc)) <= 0)
@@ -234,6 +255,7 @@ static void step_abort(struct step_ctx *c)
 
 int h_visit_precall(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	static const char *const outcomes[] = {"reached", "no_answer", "reschedule", NULL};
 	const char *outcome = NULL, *start = NULL, *end = NULL, *note = NULL;
 	const struct jfield spec[] = {
@@ -241,6 +263,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 	    {"start", J_TIME, false, false, 0, 0, NULL, &start, NULL},
 	    {"end", J_TIME, false, false, 0, 0, NULL, &end, NULL},
 	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -255,7 +278,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 		reply_invalid(r, start ? "start" : "end", "only a reschedule moves the window");
 		return 0;
 	}
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_PRECALL);
 	time_t s = 0, e = 0;
 	if (reschedule) {
@@ -289,7 +312,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 	}
 	if (!step_check(&c, STEP_PRECALL))
 		return 0;
-	int rc = pg_precall_add(db, r->a, c.v.id, outcome, note, r->user->id);
+	int rc = pg_precall_add(db, r->a, c.v.id, outcome, note, r->user->id, c.at_stored);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
@@ -308,7 +331,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 		s = c.v.starts_at;
 		e = c.v.ends_at;
 	}
-	if ((rc = pg_ticket_first_contact(db, r->a, c.v.ticket_id)) < 0) {
+	if ((rc = pg_ticket_first_contact(db, r->a, c.v.ticket_id, c.at_stored)) < 0) {
 		step_abort(&c);
 		return rc;
 	}
@@ -325,7 +348,14 @@ int h_visit_precall(struct http_req *r, struct db *db)
 
 int h_visit_depart(struct http_req *r, struct db *db)
 {
-	struct step_ctx c = {.r = r, .db = db};
+	const char *at = NULL;
+	const struct jfield spec[] = {
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_DEPART);
 	if (!step_check(&c, STEP_DEPART))
 		return 0;
@@ -340,16 +370,18 @@ int h_visit_depart(struct http_req *r, struct db *db)
 
 int h_visit_late(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	int64_t minutes = 0;
 	const char *note = NULL;
 	const struct jfield spec[] = {
 	    {"minutes", J_INT, true, false, 1, 600, NULL, &minutes, NULL},
 	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_LATE);
 	if (!step_check(&c, STEP_LATE))
 		return 0;
@@ -368,14 +400,21 @@ int h_visit_late(struct http_req *r, struct db *db)
 
 int h_visit_arrive(struct http_req *r, struct db *db)
 {
-	struct step_ctx c = {.r = r, .db = db};
+	const char *at = NULL;
+	const struct jfield spec[] = {
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    JSPEC_END,
+	};
+	if (!http_parse_body(r, spec))
+		return 0;
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_ARRIVE);
 	if (!step_check(&c, STEP_ARRIVE))
 		return 0;
 	json_object_object_add(c.changes, "arrived_now", jbool(true));
 	json_object_object_add(
 	    c.changes, "arrived_late",
-	    jbool(domain_arrived_late((long)time(NULL), (long)c.v.starts_at, c.v.late_notice)));
+	    jbool(domain_arrived_late((long)c.when, (long)c.v.starts_at, c.v.late_notice)));
 	int rc = set_ticket(&c, "in_progress");
 	if (rc < 0) {
 		step_abort(&c);
@@ -386,16 +425,18 @@ int h_visit_arrive(struct http_req *r, struct db *db)
 
 int h_visit_estimate(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	int64_t minutes = 0;
 	const char *explanation = NULL;
 	const struct jfield spec[] = {
 	    {"minutes", J_INT, true, false, 1, 10080, NULL, &minutes, NULL},
 	    {"explanation", J_STRING, true, false, 1, 2000, NULL, &explanation, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_ESTIMATE);
 	if (!step_check(&c, STEP_ESTIMATE))
 		return 0;
@@ -406,14 +447,16 @@ int h_visit_estimate(struct http_req *r, struct db *db)
 
 int h_visit_consent(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	const char *by = NULL;
 	const struct jfield spec[] = {
 	    {"by", J_STRING, true, false, 1, 100, NULL, &by, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_CONSENT);
 	if (!step_check(&c, STEP_CONSENT))
 		return 0;
@@ -423,6 +466,7 @@ int h_visit_consent(struct http_req *r, struct db *db)
 
 int h_visit_complete(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	bool resolved = false, work_done = true;
 	const char *resolution = NULL, *follow_up = NULL;
 	const struct jfield spec[] = {
@@ -430,11 +474,12 @@ int h_visit_complete(struct http_req *r, struct db *db)
 	    {"resolution", J_STRING, true, false, 1, 4000, NULL, &resolution, NULL},
 	    {"follow_up_reason", J_STRING, false, true, 1, 2000, NULL, &follow_up, NULL},
 	    {"work_done", J_BOOL, false, false, 0, 0, NULL, &work_done, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_COMPLETE);
 	c.f.work_done = work_done;
 	c.f.resolved = resolved;
@@ -462,16 +507,18 @@ int h_visit_complete(struct http_req *r, struct db *db)
 
 int h_visit_absent(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	bool memo_left = false;
 	const char *note = NULL;
 	const struct jfield spec[] = {
 	    {"memo_left", J_BOOL, true, false, 0, 0, NULL, &memo_left, NULL},
 	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_ABSENT);
 	if (!step_check(&c, STEP_ABSENT))
 		return 0;
@@ -495,14 +542,16 @@ int h_visit_absent(struct http_req *r, struct db *db)
 
 int h_visit_cancel(struct http_req *r, struct db *db)
 {
+	const char *at = NULL;
 	const char *reason = NULL;
 	const struct jfield spec[] = {
 	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct step_ctx c = {.r = r, .db = db};
+	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_CANCEL);
 	bool was_confirmed = strcmp(c.v.status, "proposed") != 0;
 	if (!step_check(&c, STEP_CANCEL))

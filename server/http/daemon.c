@@ -192,6 +192,8 @@ static void begin(struct http_req *r, const char *url)
 		reply_add_header(r, "Retry-After", "1");
 		return;
 	}
+	if (http_static_serve(r, url)) /* web files: no database, answered here */
+		return;
 	char allow[64];
 	int idx;
 	switch (router_match(r->a, http_routes, http_nroutes, r->method, url, &idx, r->params,
@@ -212,7 +214,9 @@ static void begin(struct http_req *r, const char *url)
 	const char *cl = http_header_get(r, "Content-Length");
 	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
 	if (r->route->body == BODY_JSON) {
-		if (!json_content_type(http_header_get(r, "Content-Type"))) {
+		/* no body at all stands for {} (a step without fields): no Content-Type needed */
+		bool empty = len == 0 && !http_header_get(r, "Transfer-Encoding");
+		if (!empty && !json_content_type(http_header_get(r, "Content-Type"))) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
@@ -389,7 +393,8 @@ static void finish(struct http_req *r)
 	}
 	if (r->route->body == BODY_JSON) {
 		const char *why = NULL;
-		r->json = jspec_tokenize(r->a, r->body.buf, r->body.len, &why);
+		r->json = r->body.len ? jspec_tokenize(r->a, r->body.buf, r->body.len, &why)
+				      : jspec_tokenize(r->a, "{}", 2, &why);
 		if (!r->json) {
 			reply_problem(r, ERR_MALFORMED_JSON, why);
 			return;
@@ -470,7 +475,7 @@ static enum MHD_Result queue(struct http_req *r)
 	r->done = true;
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
-	bool vary = compressible(r->ctype), gzipped = false;
+	bool vary = compressible(r->ctype) && !r->static_reply, gzipped = false;
 	if (vary && len >= GZIP_MIN && accepts_gzip(r)) {
 		size_t zlen;
 		const char *z = gzip_body(r->a, body, len, &zlen);
@@ -537,7 +542,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = r;
 		if (http_framing_ok(r, version)) /* framing.c */
 			begin(r, url);
-		if (r->status)
+		/* a refusal goes at once (MHD then closes the connection: the body may be
+		 * unread); a web file waits for the final call, so keep-alive stays */
+		if (r->status && !r->static_reply)
 			return queue(r);
 		return MHD_YES;
 	}
@@ -554,7 +561,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	finish(r);
+	if (!r->status) /* a web file's reply is ready from the first call */
+		finish(r);
 	if (!r->status)
 		reply_problem(r, ERR_INTERNAL, "the handler set no reply");
 	return queue(r);

@@ -182,8 +182,8 @@ class Feed(unittest.TestCase):
         strip = (lambda x: x) if backslashes else (lambda x: x.replace("\\", ""))
         self.assertIn(strip("증상: " + LONG_SYMPTOM + "\n"), strip(solo["description"]))
         self.assertIn("전화: 010-3333-0001", solo["description"])
-        self.assertIn("/app/visits/%d" % V["solo"]["id"], solo["description"])
-        self.assertEqual(solo["url"], "%s/app/visits/%d" % (ORG.server.base_url, V["solo"]["id"]))
+        self.assertIn("/m/#/visits/%d" % V["solo"]["id"], solo["description"])
+        self.assertEqual(solo["url"], "%s/m/#/visits/%d" % (ORG.server.base_url, V["solo"]["id"]))
         joint = ev[V["joint"]["uid"]]
         self.assertIn("에스컬레이션: VIP 고객 — 팀장 동행", joint["description"])
         self.assertIn("담당: 엔지니어 김기사 · 팀장 박팀장", joint["description"])

@@ -69,7 +69,7 @@ class Invitation(unittest.TestCase):
             self.assertIn(u["name"], text)
             self.assertNotIn(u["phone"], text)
             self.assertNotIn(u["email"], text)
-        self.assertNotIn("/app/visits", text, "no link into the engineers' app")
+        self.assertNotIn("/m/#/visits", text, "no link into the engineers' app")
         self.assertIn("/t/%s" % t["tracking"], text)
 
         js = icaljs(r.body)

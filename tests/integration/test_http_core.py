@@ -212,7 +212,6 @@ class Bodies(ProblemAssertions, unittest.TestCase):
         n = user_count()
         good = json.dumps(valid_user("malformed"))
         cases = {
-            "empty": "",
             "truncated": good[:-5],
             "trailing garbage": good + " x",
             "two values": good + good,
@@ -230,6 +229,16 @@ class Bodies(ProblemAssertions, unittest.TestCase):
             with self.subTest(case=name):
                 p = self.assertProblem(self.post_users(raw), 400, "malformed_json")
                 self.assertTrue(p.get("detail"), p)
+        self.assertEqual(user_count(), n)
+
+    def test_empty_body_is_an_empty_object(self):
+        # no body stands for {}: the fields it lacks are named, as for {} itself
+        n = user_count()
+        for raw, ctype in (("", "application/json"), ("", None), ("{}", "application/json")):
+            with self.subTest(raw=raw, ctype=ctype):
+                r = S.request("POST", "/api/v1/users", raw_body=raw, token=TOKEN,
+                              headers={"Content-Type": ctype} if ctype else None)
+                self.assertProblem(r, 422, "validation_failed", field="login")
         self.assertEqual(user_count(), n)
 
     def test_trailing_whitespace_is_fine(self):
@@ -543,7 +552,8 @@ class Operations(unittest.TestCase):
         for _ in range(3):
             self.assertEqual(S.request("GET", "/api/v1/teams", token=TOKEN).status, 200)
         self.assertEqual(S.request("GET", "/api/v1/teams/31337", token=TOKEN).status, 404)
-        self.assertEqual(S.request("POST", "/api/v1/teams", token=TOKEN).status, 415)
+        self.assertEqual(S.request("POST", "/api/v1/teams", token=TOKEN, raw_body="x",
+                                   headers={"Content-Type": "text/plain"}).status, 415)
         after = scrape()
 
         def delta(name, **labels):

@@ -532,6 +532,24 @@ static void test_arrived_late(void)
 	CHECK(!domain_arrived_late(start, start, true));
 }
 
+static void test_step_at(void)
+{
+	const long now = 1772409600L, prev = now - 3 * 3600;
+	CHECK(domain_step_at(now, now, prev) == NULL);
+	CHECK(domain_step_at(now - 3600, now, prev) == NULL); /* an hour ago, offline */
+	CHECK(domain_step_at(prev, now, prev) == NULL);	      /* the same second as the last */
+	/* a phone's clock a little ahead or behind is no reason to refuse */
+	CHECK(domain_step_at(now + STEP_AT_SKEW_S, now, prev) == NULL);
+	CHECK(domain_step_at(prev - STEP_AT_SKEW_S, now, prev) == NULL);
+	/* the future, before the previous step, older than the idempotency window */
+	CHECK_STR(domain_step_at(now + STEP_AT_SKEW_S + 1, now, prev), "must not be in the future");
+	CHECK_STR(domain_step_at(prev - STEP_AT_SKEW_S - 1, now, prev),
+		  "must not be before the visit's previous step");
+	CHECK_STR(domain_step_at(now - STEP_AT_WINDOW_S - 1, now, now - 30L * 86400),
+		  "must be within the last 14 days");
+	CHECK(domain_step_at(now - STEP_AT_WINDOW_S, now, now - 30L * 86400) == NULL);
+}
+
 static void test_visit_open(void)
 {
 	CHECK(domain_visit_open("proposed"));
@@ -560,6 +578,7 @@ int main(void)
 	CHECK_RUN(test_absent_cancel);
 	CHECK_RUN(test_sequences);
 	CHECK_RUN(test_arrived_late);
+	CHECK_RUN(test_step_at);
 	CHECK_RUN(test_visit_open);
 	return CHECK_DONE();
 }

@@ -63,7 +63,7 @@ static struct ical_event sample(int i)
 	    .room = "301",
 	    .engineer_name = "김기사",
 	    .lead_name = i ? "박팀장" : NULL,
-	    .url = "https://fieldd.example.kr/app/visits/100",
+	    .url = "https://fieldd.example.kr/m/#/visits/100",
 	};
 	return e;
 }
@@ -136,8 +136,8 @@ static void test_feed_has_what_clients_need(void)
 	CHECK_STR_HAS(u, "\r\nLOCATION:본관 3층 301호\r\n");
 	CHECK_STR_HAS(u, "\\n전화: 010-3333-0001\\n");
 	CHECK_STR_HAS(u, "\\n에스컬레이션: 재발 고장 3회째 — 팀장 동행\\, VIP 고객 — 팀장 동행\\n");
-	CHECK_STR_HAS(u, "\\n앱에서 열기: https://fieldd.example.kr/app/visits/100");
-	CHECK_STR_HAS(u, "\r\nURL:https://fieldd.example.kr/app/visits/100\r\n");
+	CHECK_STR_HAS(u, "\\n앱에서 열기: https://fieldd.example.kr/m/#/visits/100");
+	CHECK_STR_HAS(u, "\r\nURL:https://fieldd.example.kr/m/#/visits/100\r\n");
 	/* CRLF after every line, nothing else */
 	for (const char *p = t; *p; p++)
 		if (*p == '\n' && (p == t || p[-1] != '\r')) {
@@ -337,7 +337,7 @@ static void test_invitation_for_the_customer(void)
 	CHECK_STR_HAS(u, "방문 엔지니어: 김기사");
 	/* the engineer's app link and every phone number stay out */
 	CHECK(!strstr(u, "010-"));
-	CHECK(!strstr(u, "/app/visits"));
+	CHECK(!strstr(u, "/m/#/visits"));
 	CHECK_INT_EQ(count(u, "BEGIN:VTIMEZONE"), 1);
 	/* no usable address: still a well-formed ATTENDEE */
 	e.customer_email = "not an address";

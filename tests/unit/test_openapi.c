@@ -329,8 +329,10 @@ static void test_bodies(void)
 			if (!CHECK_MSG(schema != NULL,
 				       "JSON route has an application/json requestBody"))
 				where(rt);
+			/* required: true, or false where no body at all stands for {} (a step
+			 * without fields of its own) */
 			struct json_object *req = get(rb, "required");
-			CHECK(req && json_object_get_boolean(req));
+			CHECK(req && json_object_is_type(req, json_type_boolean));
 			static const char *const codes[] = {"400", "413", "415", "422"};
 			for (int k = 0; k < 4; k++)
 				if (!CHECK_MSG(response(rt, codes[k]) != NULL,

@@ -56,6 +56,12 @@ static void test_real_literal(void)
 	CHECK_INT_EQ(m.idx, row("GET", "/healthz"));
 	CHECK_INT_EQ(m.np, 0);
 
+	/* the root is the web apps' front door, and only the root */
+	m = real("GET", "/");
+	CHECK_INT_EQ(m.res, ROUTER_FOUND);
+	CHECK_INT_EQ(m.idx, row("GET", "/"));
+	CHECK_INT_EQ(m.np, 0);
+
 	m = real("POST", "/api/v1/session");
 	CHECK_INT_EQ(m.res, ROUTER_FOUND);
 	CHECK_INT_EQ(m.idx, row("POST", "/api/v1/session"));
@@ -108,7 +114,6 @@ static void test_real_not_found(void)
 	    "/api/v1/users/1/x", /* too many segments */
 	    "/api/v1",		 /* too few */
 	    "/api/v1/",		 /* too few, trailing slash */
-	    "/",		 /* root */
 	    "",			 /* nothing */
 	    "healthz",		 /* no leading slash */
 	    "*",		 /* OPTIONS * */
