@@ -1,0 +1,47 @@
+// One live event stream (GET /api/v1/events, Server-Sent Events) per browser, shared by
+// its tabs: the tab holding the Web Lock "fieldd-events" opens the EventSource and passes
+// every event to the other tabs over a BroadcastChannel. When that tab closes, its lock is
+// released and the next waiting tab takes over (EventSource resumes from the last id it
+// saw, so nothing is missed). Without Web Locks every tab opens its own stream.
+// An event names what changed (kind, ticket_id, visit_id, ref); the board refetches that.
+const CHANNEL = 'fieldd-events';
+let listeners = [];
+let started = false;
+let lastId = null;
+
+export function onEvent(fn) {
+  listeners.push(fn);
+  start();
+  return () => { listeners = listeners.filter((f) => f !== fn); };
+}
+
+function deliver(ev) {
+  if (ev.id != null) lastId = ev.id;
+  for (const f of listeners) {
+    try { f(ev); } catch (e) { console.warn('event handler', e); }
+  }
+}
+
+function start() {
+  if (started) return;
+  started = true;
+  const bc = 'BroadcastChannel' in self ? new BroadcastChannel(CHANNEL) : null;
+  if (bc) bc.onmessage = (m) => deliver(m.data);
+  const lead = () =>
+    new Promise(() => {
+      // this tab is the leader until it closes: the promise never settles
+      const url = '/api/v1/events' + (lastId != null ? '?last_event_id=' + encodeURIComponent(lastId) : '');
+      const es = new EventSource(url, { withCredentials: true });
+      const pass = (m) => {
+        let data = null;
+        try { data = JSON.parse(m.data); } catch { return; }
+        if (!data.kind) data.kind = m.type;
+        bc && bc.postMessage(data);
+        deliver(data);
+      };
+      for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'resync']) es.addEventListener(k, pass);
+      es.onmessage = pass;
+    });
+  if (navigator.locks && bc) navigator.locks.request(CHANNEL, lead);
+  else lead();
+}
