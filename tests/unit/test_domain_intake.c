@@ -542,11 +542,12 @@ static void test_step_at(void)
 	CHECK(domain_step_at(now + STEP_AT_SKEW_S, now, prev) == NULL);
 	CHECK(domain_step_at(prev - STEP_AT_SKEW_S, now, prev) == NULL);
 	/* the future, before the previous step, older than the idempotency window */
-	CHECK_STR(domain_step_at(now + STEP_AT_SKEW_S + 1, now, prev), "must not be in the future");
-	CHECK_STR(domain_step_at(prev - STEP_AT_SKEW_S - 1, now, prev),
-		  "must not be before the visit's previous step");
-	CHECK_STR(domain_step_at(now - STEP_AT_WINDOW_S - 1, now, now - 30L * 86400),
-		  "must be within the last 14 days");
+	CHECK_STR_EQ(domain_step_at(now + STEP_AT_SKEW_S + 1, now, prev),
+		     "must not be in the future");
+	CHECK_STR_EQ(domain_step_at(prev - STEP_AT_SKEW_S - 1, now, prev),
+		     "must not be before the visit's previous step");
+	CHECK_STR_EQ(domain_step_at(now - STEP_AT_WINDOW_S - 1, now, now - 30L * 86400),
+		     "must be within the last 14 days");
 	CHECK(domain_step_at(now - STEP_AT_WINDOW_S, now, now - 30L * 86400) == NULL);
 }
 
