@@ -44,7 +44,8 @@ async function loadDay(date) {
   try {
     const r = await api('GET', '/me/visits?limit=100&date=' + date);
     const items = r.items || [];
-    for (const v of items) if (!hasPending(v.id)) await remember(v);
+    // a visit with actions still waiting keeps the phone's view until they are sent
+    for (const v of items) if (!hasPending(v.id) || !(await visitOf(v.id))) await remember(v);
     st.days[date] = items.map((v) => v.id);
     await kv.set('day:' + date, st.days[date]);
     st.loadError = null;
@@ -55,10 +56,19 @@ async function loadDay(date) {
     const ids = await kv.get('day:' + date);
     if (ids) {
       st.days[date] = ids;
-      for (const id of ids) await visitOf(id);
+      await fromPhone(ids);
       st.loadError = null;
     } else st.loadError = e instanceof ApiError ? explain(e.problem) : '신호가 없고 이 날의 방문은 아직 받아 두지 않았습니다.';
     changed();
+  }
+}
+
+// The kept visits of a day and their devices (for the repeat counts), from IndexedDB.
+async function fromPhone(ids) {
+  for (const id of ids) {
+    const v = await visitOf(id);
+    const dev = v && v.ticket && v.ticket.device && v.ticket.device.id;
+    if (dev && !st.devices[dev]) st.devices[dev] = await kv.get('device:' + dev);
   }
 }
 
@@ -621,7 +631,7 @@ async function start() {
   const ids = await kv.get('day:' + st.date);
   if (ids) {
     st.days[st.date] = ids;
-    for (const id of ids) await visitOf(id);
+    await fromPhone(ids);
     changed();
   }
   route();
