@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-web format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-web bench-outbox format clean
 
 all: build
 
@@ -29,7 +29,8 @@ db-stop:
 # Build, start the private PostgreSQL under var/, migrate, make sure an admin
 # exists (its generated password is printed once, when it is created), load the
 # demo organisation into a fresh database (its logins are printed once) and serve
-# with the FIELDD_SECRET kept in var/secret (made the first time).
+# with the FIELDD_SECRET kept in var/secret (made the first time). With no mail server
+# or SMS gateway configured, the notices fieldd sends land as files in var/outbox/.
 run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd migrate
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd user add --login admin \
@@ -37,6 +38,7 @@ run: build db
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" $(BUILD)/fieldd demo
 	@echo "fieldd: serving on http://$(LISTEN) (Ctrl-C stops; the database keeps running: make db-stop)"
 	@DATABASE_URL="$$(sh scripts/pg.sh url)" FIELDD_SECRET="$$(sh scripts/secret.sh)" \
+		FIELDD_OUTBOX_DIR="$${FIELDD_OUTBOX_DIR:-$(CURDIR)/var/outbox}" \
 		FIELDD_LISTEN=$(LISTEN) exec $(BUILD)/fieldd serve
 
 # The whole suite through ctest: unit, integration against throwaway clusters.

@@ -1117,7 +1117,7 @@ SELECT t.id,
                           CASE WHEN t.vip THEN 'vip' END,
                           CASE WHEN t.repeat_count = 2 THEN 'next_repeat_escalates' END], NULL),
        t.repeat_count >= 3 OR t.vip, t.vip,
-       md5('fieldd-demo/tracking/' || t.id), t.contact, CASE WHEN t.vip THEN 5 ELSE 30 END,
+       translate(rtrim(encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'), '='), '+/', '-_'), t.contact, CASE WHEN t.vip THEN 5 ELSE 30 END,
        t.cancel_reason, (SELECT id FROM demo_uid WHERE login = 'dispatcher'),
        t.created, t.created, t.resolved_at
 FROM (SELECT * FROM demo_tk ORDER BY id) t
@@ -1221,7 +1221,7 @@ INSERT INTO notifications (ticket_id, visit_id, recipient_kind, recipient_id, re
 SELECT n.ticket_id, n.visit_id, n.rkind, n.rid, n.recipient, n.channel, n.template, n.payload,
        CASE WHEN n.queued OR n.at >= pg_temp.kst((SELECT today FROM demo_cfg), 0) THEN 'queued'
             WHEN pg_temp.dh('fail/' || n.template || '/' || n.ticket_id || '/' || coalesce(n.visit_id, 0)) % 60 = 0
-                 AND n.channel <> 'phone' THEN 'failed'
+                 AND n.channel <> 'phone' THEN 'dead'
             ELSE 'sent' END,
        CASE WHEN n.queued OR n.at >= pg_temp.kst((SELECT today FROM demo_cfg), 0) THEN 0
             WHEN pg_temp.dh('fail/' || n.template || '/' || n.ticket_id || '/' || coalesce(n.visit_id, 0)) % 60 = 0

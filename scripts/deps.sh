@@ -8,6 +8,9 @@ libical-dev libsodium-dev zlib1g-dev postgresql-15 postgresql-client-15 python3 
 PKGS="$PKGS python3-icalendar vdirsyncer khal"
 # the browser tests (tests/web): Debian's chromium driven by playwright-core, Hangul fonts
 PKGS="$PKGS chromium fonts-nanum"
+# the outbox (libcurl: SMTP and webhooks) and its tests: a real SMTP server, swaks to compare
+PKGS="$PKGS libcurl4-openssl-dev python3-aiosmtpd swaks"
+# the tracking page in a real browser (tests/track) uses the same chromium
 # ical.js comes from npm (scripts/npm.sh); Debian's node only when there is none at all
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -3,10 +3,12 @@
  * Every failure is one line on stderr and a non-zero exit.
  */
 #include "fieldd/config.h"
+#include "fieldd/events.h"
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
 #include "fieldd/handlers.h"
 #include "fieldd/http.h"
+#include "fieldd/jobs.h"
 #include "fieldd/log.h"
 #include "fieldd/migrate.h"
 #include "fieldd/pg.h"
@@ -51,7 +53,10 @@ static const char usage[] =
     "  FIELDD_ORGANIZER_EMAIL, FIELDD_CONN_LIMIT, FIELDD_PER_IP_LIMIT, FIELDD_CONN_TIMEOUT,\n"
     "  FIELDD_MAX_INFLIGHT, FIELDD_SESSION_HOURS, FIELDD_SLA_HOURS,\n"
     "  FIELDD_REPEAT_WINDOW_DAYS  see README.md, \"Configuration\"\n"
-    "  FIELDD_DEMO_NOW       demo: load as if at this RFC 3339 time (tests)\n";
+    "  FIELDD_DEMO_NOW       demo: load as if at this RFC 3339 time (tests)\n"
+    "  FIELDD_SMTP_URL       mail server for e-mail notices (smtp://host:587)\n"
+    "  FIELDD_WEBHOOK_URL    SMS gateway webhook (with FIELDD_WEBHOOK_SECRET)\n"
+    "  FIELDD_OUTBOX_DIR     without either: notices are written here as files\n";
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -120,11 +125,23 @@ static int cmd_serve(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (http_start(handler_routes, handler_nroutes) < 0)
 		return 1;
+	if (jobs_start() < 0) { /* the outbox's delivery workers (server/jobs) */
+		http_stop();
+		return 1;
+	}
+	/* the change feed's LISTEN connection and thread (GET /api/v1/events) */
+	if (events_listener_start() < 0) {
+		jobs_stop();
+		http_stop();
+		return fail("%s", "cannot start the event listener");
+	}
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_msgf(LOG_INFO, "received %s; finishing requests in progress",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	http_stop();
+	jobs_stop();
+	http_stop(); /* ends the event streams first */
+	events_listener_stop();
 	db_thread_release();
 	return 0;
 }

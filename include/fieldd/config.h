@@ -32,6 +32,7 @@ struct config {
 	unsigned sla_hours[4];	     /* FIELDD_SLA_HOURS "4,8,24,72": due time for P1..P4 (R11) */
 	unsigned repeat_window_days; /* FIELDD_REPEAT_WINDOW_DAYS (R7), default 90 */
 	struct netacl metrics_allow; /* FIELDD_METRICS_ALLOW, default loopback only */
+	unsigned stream_limit;	     /* FIELDD_STREAM_LIMIT: open event streams; past it 503 */
 };
 
 extern struct config cfg;

@@ -155,4 +155,21 @@ const char *domain_checklist_item_field(const struct ck_item *it, const char **f
 /* Who may change a completed run: leads and admins (R9). */
 bool domain_checklist_may_edit_completed(const char *role);
 
+/* ---- the customer's side (domain/customer.c) ---- */
+
+struct arena;
+
+/*
+ * The name a customer sees for the engineer: the first name only (SPEC: no
+ * private details on the tracking page). "Anna Kim" → "Anna"; a Korean name
+ * written without a space ("김민수") → the given name after the one-syllable
+ * family name ("민수"); a single syllable or word stays as it is. Arena-owned;
+ * NULL for NULL.
+ */
+const char *domain_first_name(struct arena *a, const char *name);
+/* Whether a survey may be answered for a ticket in this status (after completion). */
+bool domain_survey_open(const char *ticket_status);
+/* A survey rating is 1 to 5. */
+bool domain_survey_rating_ok(long long rating);
+
 #endif

@@ -85,6 +85,9 @@ int h_checklist_templates_create(struct http_req *r, struct db *db);
 /* reports.c */
 int h_report_service_standards(struct http_req *r, struct db *db);
 
+/* events.c: GET /api/v1/events (Server-Sent Events) */
+int h_events(struct http_req *r, struct db *db);
+
 /* calendar.c: feed URLs, feeds and customer invitations */
 int h_me_calendar(struct http_req *r, struct db *db);
 int h_me_calendar_rotate(struct http_req *r, struct db *db);
@@ -101,5 +104,14 @@ const struct intake_rules *dispatch_rules(void);
 #define VISIT_GRID_MIN	  30
 #define VISIT_DEFAULT_MIN 60
 #define VISIT_MAX_MIN	  (10 * 60)
+
+/* public.c: the customer's tracking page, its JSON, the survey; re-sending a dead notice */
+int h_track_page(struct http_req *r, struct db *db);
+int h_track_survey_form(struct http_req *r, struct db *db);
+int h_public_get(struct http_req *r, struct db *db);
+int h_public_survey(struct http_req *r, struct db *db);
+int h_notification_resend(struct http_req *r, struct db *db);
+/* FIELDD_TRACKING_DAYS: days after closing that a tracking code keeps working. */
+int public_tracking_days(void);
 
 #endif

@@ -26,7 +26,9 @@ struct jfield;
 struct MHD_Connection;
 struct user_row;
 
-enum body_kind { BODY_NONE, BODY_JSON };
+/* BODY_FORM: application/x-www-form-urlencoded, collected raw for the handler (the
+ * customer's plain HTML forms) */
+enum body_kind { BODY_NONE, BODY_JSON, BODY_FORM };
 /* How the daemon wraps the handler: no database, a read-only snapshot, or a
  * serializable write transaction with Idempotency-Key support. */
 enum tx_kind { TX_NONE, TX_READ, TX_WRITE };
@@ -97,6 +99,7 @@ struct http_req {
 	bool commit_on_error;
 	bool static_reply; /* a web file (or its folder's redirect): own encoding and Vary, sent on
 			    * the final callback so the connection stays open */
+	struct http_stream *stream; /* GET /api/v1/events: queued as a stream (stream.c) */
 };
 
 /* Path parameter i ({id} etc.), borrowed. */
@@ -179,6 +182,31 @@ void http_log_redact(char *msg);
  */
 bool http_static_serve(struct http_req *r, const char *path);
 void http_static_reply(struct http_req *r, const char *name, const char *vary);
+
+/*
+ * Event streams (stream.c, GET /api/v1/events). http_stream_open() checks
+ * FIELDD_STREAM_LIMIT (503 set, NULL returned past it) and subscribes to the
+ * event bus at once, holding live events back; the handler then adds what the
+ * client missed (http_stream_add: filtered by the caller's visibility, and
+ * never sent twice) and calls http_stream_live(), which sets the 200 reply.
+ * The daemon queues it as a response whose connection is suspended while
+ * there is nothing to send, so a stream holds no thread and is not counted
+ * in FIELDD_MAX_INFLIGHT.
+ */
+struct http_stream;
+struct evbus_event;
+struct http_stream *http_stream_open(struct http_req *r);
+void http_stream_add(struct http_stream *s, const struct evbus_event *ev);
+void http_stream_add_text(struct http_stream *s, const char *text);
+void http_stream_live(struct http_req *r);
+/* Daemon side: queue r->stream (status 200) or drop it (any other reply). */
+int http_stream_queue(struct http_req *r);
+void http_stream_drop(struct http_req *r);
+/* Open streams; http_streams_end() ends them all (shutdown) and waits up to ms. */
+int http_streams_open(void);
+void http_streams_end(int ms);
+/* application/x-www-form-urlencoded field of body, decoded, arena-owned; NULL if absent. */
+const char *http_form_value(struct arena *a, const char *body, size_t len, const char *key);
 
 /* Daemon. */
 /* Serves routes[0..n) (borrowed for the server's life); returns -1 with a logged reason. */

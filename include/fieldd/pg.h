@@ -255,8 +255,9 @@ int pg_notify_user(struct db *db, struct arena *a, int64_t ticket, int64_t user,
 /* Every active lead (when no one lead is known yet). */
 int pg_notify_leads(struct db *db, struct arena *a, int64_t ticket, const char *template_name,
 		    const char *payload);
-int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const struct viewer *v,
-			 int64_t after, int limit, struct db_rows *rows);
+/* status NULL: any; "dead" also finds the older word "failed". */
+int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const char *status,
+			 const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
 int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
 	     const char *action, const char *before, const char *after);
 /* The same for something done at at (RFC 3339, NULL for now): a step made offline. */
@@ -327,8 +328,9 @@ int pg_calendar_feed_head(struct db *db, struct arena *a, const char *token_hash
 /* The feed's events, by start; url left NULL for the caller. */
 int pg_calendar_feed_events(struct db *db, struct arena *a, int64_t owner, const char *scope,
 			    struct ical_event **out, size_t *n);
-/* The latest visit of the ticket with this tracking token, for the customer's invitation. */
-int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking,
+/* The latest visit of the ticket with this tracking token, for the customer's invitation;
+ * none once the ticket closed more than expire_days ago (0: no expiry). */
+int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking, int expire_days,
 			    struct ical_event *out);
 
 #endif

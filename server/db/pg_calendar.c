@@ -187,13 +187,19 @@ DB_STMT(q_cal_appointment,
 	"SELECT " CAL_EVENT_COLS " FROM tickets t0"
 	" JOIN LATERAL (SELECT x.id FROM visits x WHERE x.ticket_id = t0.id"
 	"   ORDER BY x.seq DESC LIMIT 1) lv ON true JOIN visits v ON v.id = lv.id" CAL_EVENT_JOINS
-	" WHERE t0.tracking = $1");
+	" WHERE t0.tracking = $1"
+	/* the tracking page's expiry (handlers/public.c): gone some days after closing */
+	"   AND ($2::int IS NULL OR NOT (t0.status IN ('resolved', 'closed', 'cancelled')"
+	"        AND coalesce(t0.resolved_at, t0.updated_at)"
+	"            < now() - make_interval(days => $2::int)))");
 
-int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking,
+int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking, int expire_days,
 			    struct ical_event *out)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_cal_appointment, &rows, DB_ARGS(tracking));
+	int rc =
+	    db_exec(db, a, &q_cal_appointment, &rows,
+		    DB_ARGS(tracking, expire_days > 0 ? arena_printf(a, "%d", expire_days) : NULL));
 	if (rc > 0)
 		event_from(a, &rows, 0, out, true);
 	return rc;

@@ -211,19 +211,23 @@ DB_STMT(q_notification_list,
 	" 'recipient_id', n.recipient_id, 'recipient', n.recipient, 'channel', n.channel,"
 	" 'template', n.template, 'payload', n.payload, 'status', n.status,"
 	" 'attempts', n.attempts, 'created_at', api_time(n.created_at),"
-	" 'sent_at', api_time(n.sent_at))::text AS doc"
+	" 'sent_at', api_time(n.sent_at), 'delivery_id', n.delivery_id,"
+	" 'last_error', n.last_error, 'last_attempt_at', api_time(n.last_attempt_at),"
+	" 'next_attempt_at', CASE WHEN n.status = 'queued' THEN api_time(n.next_attempt_at) END,"
+	" 'sent_via', n.sent_via)::text AS doc"
 	" FROM notifications n WHERE n.id > $1::bigint"
 	" AND ($3::bigint IS NULL OR n.ticket_id = $3::bigint)"
+	" AND ($7::text IS NULL OR n.status = $7 OR ($7 = 'dead' AND n.status = 'failed'))"
 	" AND ($5 IN ('admin', 'dispatcher') OR (n.ticket_id IS NOT NULL"
 	"   AND ticket_visible(n.ticket_id, $4::bigint, $5, $6::bigint)))"
 	" ORDER BY n.id LIMIT $2::int");
 
-int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const struct viewer *v,
-			 int64_t after, int limit, struct db_rows *rows)
+int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const char *status,
+			 const struct viewer *v, int64_t after, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_notification_list, rows,
 		       DB_ARGS(num(a, after), arena_printf(a, "%d", limit), id_or_null(a, ticket),
-			       num(a, v->id), v->role, id_or_null(a, v->team_id)));
+			       num(a, v->id), v->role, id_or_null(a, v->team_id), status));
 }
 
 /* at: when it was done (a step's "at"); received_at keeps its default, now() */

@@ -3,6 +3,7 @@
 #include "fieldd/db.h"
 #include "fieldd/auth.h"
 #include "fieldd/pg.h"
+#include "fieldd/pg_events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,5 +228,7 @@ int pg_housekeeping(struct db *db, struct arena *a)
 		rc = db_exec(db, a, &q_prune_failures, NULL, 0, NULL);
 	if (rc >= 0)
 		rc = db_exec(db, a, &q_prune_devices, NULL, 0, NULL);
+	if (rc >= 0)
+		rc = pg_events_prune(db, a); /* the change feed's retention (pg_events.c) */
 	return rc;
 }

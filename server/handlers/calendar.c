@@ -281,7 +281,7 @@ int h_appointment_ics(struct http_req *r, struct db *db)
 		return 0;
 	}
 	struct ical_event e;
-	int rc = pg_calendar_appointment(db, r->a, tracking, &e);
+	int rc = pg_calendar_appointment(db, r->a, tracking, public_tracking_days(), &e);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {

@@ -231,10 +231,22 @@ int h_notifications_list(struct http_req *r, struct db *db)
 		reply_problem(r, ERR_BAD_QUERY, "ticket_id must be an id");
 		return 0;
 	}
+	static const char *const statuses[] = {"queued", "sent", "dead", "skipped", NULL};
+	const char *status = http_query(r, "status");
+	if (status) {
+		int k = 0;
+		while (statuses[k] && strcmp(statuses[k], status))
+			k++;
+		if (!statuses[k]) {
+			reply_problem(r, ERR_BAD_QUERY,
+				      "status must be queued, sent, dead or skipped");
+			return 0;
+		}
+	}
 	struct viewer v;
 	viewer_of(r, &v);
 	struct db_rows rows;
-	int rc = pg_notification_list(db, r->a, ticket, &v, cursor, limit + 1, &rows);
+	int rc = pg_notification_list(db, r->a, ticket, status, &v, cursor, limit + 1, &rows);
 	if (rc < 0)
 		return rc;
 	reply_doc_list(r, &rows, limit);

@@ -4,6 +4,7 @@
 #include "fieldd/embed.h"
 #include "fieldd/ical.h"
 #include "fieldd/handlers.h"
+#include "fieldd/jobs.h"
 #include "fieldd/pg.h"
 
 #include <json-c/json.h>
@@ -45,6 +46,7 @@ int h_metrics(struct http_req *r, struct db *db)
 	abuf_init(&b, r->a);
 	http_metrics_render(&b);
 	ical_metrics_render(&b);
+	jobs_metrics_render(&b);
 	reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.buf, b.len);
 	return 0;
 }

@@ -92,6 +92,10 @@ const struct route handler_routes[] = {
     {"GET", "/api/v1/reports/service-standards", h_report_service_standards, BODY_NONE, 0,
      ROLES_ANY, TX_READ, 0},
     {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"POST", "/api/v1/notifications/{id}/resend", h_notification_resend, BODY_NONE, 0, DESK,
+     TX_WRITE, 0},
+    /* the live event stream (SSE): its own limit, no thread while it waits (events.c) */
+    {"GET", "/api/v1/events", h_events, BODY_NONE, 0, ROLES_ANY, TX_NONE, 0},
 
     /* calendar feeds and invitations (SPEC §5): replies carry fresh tokens, so no replay */
     {"GET", "/api/v1/me/calendar", h_me_calendar, BODY_NONE, 0, FIELD, TX_WRITE,
@@ -101,6 +105,13 @@ const struct route handler_routes[] = {
     {"GET", "/cal/{token}.ics", h_calendar_feed, BODY_NONE, 0, 0, TX_READ, ROUTE_GUESS_LIMITED},
     {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ,
      ROUTE_GUESS_LIMITED},
+    /* the customer's side: no login, the tracking code is the credential (public.c) */
+    {"GET", "/t/{tracking}", h_track_page, BODY_NONE, 0, 0, TX_READ, 0},
+    {"POST", "/t/{tracking}/survey", h_track_survey_form, BODY_FORM, 16 * KB, 0, TX_WRITE,
+     ROUTE_NO_IDEMPOTENCY},
+    {"GET", "/api/v1/public/{tracking}", h_public_get, BODY_NONE, 0, 0, TX_READ, 0},
+    {"POST", "/api/v1/public/{tracking}/survey", h_public_survey, BODY_JSON, 8 * KB, 0, TX_WRITE,
+     ROUTE_NO_IDEMPOTENCY},
 };
 
 const size_t handler_nroutes = sizeof handler_routes / sizeof handler_routes[0];

@@ -502,6 +502,14 @@ int h_visit_complete(struct http_req *r, struct db *db)
 		step_abort(&c);
 		return rc;
 	}
+	if (resolved) { /* the result, with the survey on the tracking page (R15) */
+		struct json_object *pl = json_object_new_object();
+		json_object_object_add(pl, "resolution", jstr(resolution));
+		if ((rc = notify(&c, "result_notice", pl)) < 0) {
+			step_abort(&c);
+			return rc;
+		}
+	}
 	return step_finish(&c, "visit.complete");
 }
 

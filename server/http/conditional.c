@@ -121,7 +121,8 @@ bool http_not_modified(struct http_req *r, const char *etag, time_t last_modifie
 
 void http_log_redact(char *msg)
 {
-	static const char *const prefixes[][2] = {{"/cal/", "{token}"}, {"/t/", "{tracking}"}};
+	static const char *const prefixes[][2] = {
+	    {"/cal/", "{token}"}, {"/t/", "{tracking}"}, {"/public/", "{tracking}"}};
 	for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
 		size_t pl = strlen(prefixes[k][0]), ll = strlen(prefixes[k][1]);
 		for (char *p = strstr(msg, prefixes[k][0]); p; p = strstr(p + 1, prefixes[k][0])) {

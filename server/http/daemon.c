@@ -186,7 +186,8 @@ static void begin(struct http_req *r, const char *url)
 		reply_problem(r, ERR_URI_TOO_LONG, NULL);
 		return;
 	}
-	if (atomic_load(&open_connections) > (int)cfg.conn_limit ||
+	/* open event streams have a limit of their own (FIELDD_STREAM_LIMIT) */
+	if (atomic_load(&open_connections) - http_streams_open() > (int)cfg.conn_limit ||
 	    atomic_load(&inflight) > (int)cfg.max_inflight) {
 		reply_problem(r, ERR_OVERLOADED, "too many requests at once; try again shortly");
 		reply_add_header(r, "Retry-After", "1");
@@ -213,10 +214,19 @@ static void begin(struct http_req *r, const char *url)
 
 	const char *cl = http_header_get(r, "Content-Length");
 	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
-	if (r->route->body == BODY_JSON) {
+	if (r->route->body == BODY_FORM) {
+		const char *ct = http_header_get(r, "Content-Type");
+		if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+			reply_problem(r, ERR_MEDIA_TYPE,
+				      "send Content-Type: application/x-www-form-urlencoded");
+			return;
+		}
+	}
+	if (r->route->body != BODY_NONE) {
 		/* no body at all stands for {} (a step without fields): no Content-Type needed */
 		bool empty = len == 0 && !http_header_get(r, "Transfer-Encoding");
-		if (!empty && !json_content_type(http_header_get(r, "Content-Type"))) {
+		if (r->route->body == BODY_JSON && !empty &&
+		    !json_content_type(http_header_get(r, "Content-Type"))) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
@@ -473,6 +483,16 @@ static const char *gzip_body(struct arena *a, const char *body, size_t len, size
 static enum MHD_Result queue(struct http_req *r)
 {
 	r->done = true;
+	if (r->stream) { /* GET /api/v1/events (stream.c) */
+		if (r->status == 200) {
+			/* a stream waits without a thread and is not a request in progress */
+			if (r->counted_inflight)
+				atomic_fetch_sub(&inflight, 1);
+			r->counted_inflight = false;
+			return http_stream_queue(r) ? MHD_YES : MHD_NO;
+		}
+		http_stream_drop(r);
+	}
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
 	bool vary = compressible(r->ctype) && !r->static_reply, gzipped = false;
@@ -577,6 +597,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!r)
 		return;
 	*con_cls = NULL;
+	http_stream_drop(r); /* a stream set up but never queued */
 	uint64_t us = util_now_us() - r->start_us;
 	int status = r->status ? r->status : 499; /* client went away first */
 	http_metrics_record(r->route_index, status, us);
@@ -749,13 +770,14 @@ int http_start(const struct route *routes, size_t n)
 		return -1;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME;
 	/* the logger must be the first option, or MHD prints early messages itself */
 	daemon_handle = MHD_start_daemon(
 	    flags, 0, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, NULL,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg.conn_limit + CONN_SLACK), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)cfg.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
+	    (unsigned)(cfg.conn_limit + cfg.stream_limit + CONN_SLACK),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg.per_ip_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
 	    &on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL,
 	    MHD_OPTION_END);
@@ -791,6 +813,9 @@ void http_stop(void)
 	close(accept_stop[0]);
 	close(accept_stop[1]);
 	listen_fd = accept_stop[0] = accept_stop[1] = -1;
+	/* end the event streams (each sends its last block and closes), at most 2 s:
+	 * MHD must not be stopped with a connection suspended */
+	http_streams_end(2000);
 	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);

@@ -300,7 +300,9 @@ class Steps(Base):
         self.assertIsNone(steps["visit.created"]["before"])
         self.assertTrue(all(e["visit_id"] == vid for e in tl[2:] if e["action"].startswith("v")))
         self.assertTrue(all(e["at"] for e in tl))
-        self.assertEqual([n["template"] for n in g["notifications"]], ["appointment_confirmed"])
+        # the resolved visit tells the customer the result (and asks for the survey)
+        self.assertEqual([n["template"] for n in g["notifications"]],
+                         ["appointment_confirmed", "result_notice"])
 
     def test_parallel_steps_one_wins(self):
         t, v = self.visit("eng_b")

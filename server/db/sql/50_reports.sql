@@ -447,6 +447,13 @@ WITH templated AS (
       AND (r.first_contact_at IS NOT NULL
            OR now() > r.created_at + make_interval(mins => r.first_contact_target_min))
     GROUP BY r.person_id
+    UNION ALL
+    -- surveys answered in the period: satisfied (4 or 5 of 5) / answered (R15)
+    SELECT r.person_id, 'satisfaction',
+           count(*) FILTER (WHERE s.rating >= 4), count(*)
+    FROM surveys s LEFT JOIN report_tickets r ON r.ticket_id = s.ticket_id
+    WHERE s.created_at >= p_from AND s.created_at < p_to
+    GROUP BY r.person_id
 ), facts AS (
     SELECT f.person, u.team_id, f.metric, f.num, f.den
     FROM (SELECT * FROM visit_facts UNION ALL SELECT * FROM ticket_facts) f
@@ -471,7 +478,8 @@ WITH templated AS (
     UNION SELECT 'overall', NULL::bigint, NULL::bigint
 )
 SELECT g.scope, g.team_id, tm.name, g.person, u.name, m.metric,
-       CASE WHEN m.metric = 'satisfaction' THEN NULL ELSE coalesce(a.numerator, 0) END,
+       CASE WHEN m.metric = 'satisfaction' AND coalesce(a.denominator, 0) = 0 THEN NULL
+            ELSE coalesce(a.numerator, 0) END,
        coalesce(a.denominator, 0)
 FROM groups g CROSS JOIN metrics m
 LEFT JOIN agg a ON a.scope = g.scope AND a.team_id IS NOT DISTINCT FROM g.team_id
