@@ -115,18 +115,22 @@ const toLocal = (iso) => {
 };
 const when = (iso) => (iso ? `${day(iso)} ${hm(iso)}` : '');
 
-// Refetch the screen when an event names what it shows (debounced: a burst is one fetch).
+// Refetch what an event names when it names something the screen shows. Events about the
+// same row within 50 ms are one refetch; events about different rows each get theirs.
 function useLive(match, reload) {
-  const ref = useRef({ match, reload, t: null });
+  const ref = useRef({ match, reload, timers: new Map() });
   ref.current.match = match;
   ref.current.reload = reload;
-  useEffect(() =>
-    onEvent((ev) => {
+  useEffect(() => {
+    const off = onEvent((ev) => {
       const r = ref.current;
       if (ev.kind !== 'resync' && !r.match(ev)) return;
-      clearTimeout(r.t);
-      r.t = setTimeout(() => r.reload(ev), 50);
-    }), []);
+      const key = ev.kind === 'resync' ? 'resync' : ev.kind + ':' + ev.ref;
+      clearTimeout(r.timers.get(key));
+      r.timers.set(key, setTimeout(() => { r.timers.delete(key); r.reload(ev); }, 50));
+    });
+    return () => { off(); for (const t of ref.current.timers.values()) clearTimeout(t); };
+  }, []);
 }
 
 // ------------------------------------------------------------ shell ------
@@ -165,31 +169,31 @@ function TicketCard({ t, extra }) {
 }
 
 // ------------------------------------------------------------ lanes ------
+// The lanes are views of two maps, the open tickets and the visits around today: loaded
+// once from the lists, then kept by the events (a ticket event refetches that ticket, a
+// visit event that visit), so a change costs one request however many boards are open.
 async function loadLanes() {
-  const now = Date.now();
-  const [open, overdue, breach, repeat, vip, visits] = await Promise.all([
-    all('/tickets?status=new', 400),
-    all('/tickets?overdue=true', 400),
-    all('/tickets?first_contact_breach=true', 400),
-    all('/tickets?escalation=repeat_fault', 400),
-    all('/tickets?vip=true', 400),
-    all(`/visits?from=${encodeURIComponent(new Date(now - 12 * 3600000).toISOString())}&to=${seoulDate(new Date(), 2)}`, 1000),
+  const lists = await Promise.all([
+    ...['status=new', 'status=scheduled', 'status=in_progress', 'overdue=true', 'first_contact_breach=true', 'escalation=repeat_fault', 'vip=true'].map((f) => all('/tickets?' + f, 400)),
+    all(`/visits?from=${encodeURIComponent(new Date(Date.now() - 12 * 3600000).toISOString())}&to=${seoulDate(new Date(), 2)}`, 1000),
   ]);
-  const scheduled = await all('/tickets?status=scheduled', 400);
-  const inProgress = await all('/tickets?status=in_progress', 400);
-  const live = [...open, ...scheduled, ...inProgress];
-  const byId = new Map();
-  for (const t of [...live, ...overdue, ...breach]) byId.set(t.id, t);
-  const soon = live.filter((t) => !t.overdue && new Date(t.due_at).getTime() - now < SOON_MS);
-  const noContact = [...byId.values()].filter((t) => OPEN.has(t.status) && !(t.first_contact && t.first_contact.at));
-  // R3: a visit not yet confirmed that starts before tomorrow ends needs its pre-call now
-  const precall = visits.filter((v) => v.status === 'proposed');
+  const visits = lists.pop();
+  const tickets = new Map();
+  for (const l of lists) for (const t of l) if (OPEN.has(t.status)) tickets.set(t.id, t);
+  return { tickets, visits: new Map(visits.map((v) => [v.id, v])) };
+}
+
+export function lanesOf({ tickets, visits }, now = Date.now()) {
+  const open = [...tickets.values()].filter((t) => OPEN.has(t.status)).sort((a, b) => new Date(a.due_at) - new Date(b.due_at));
+  const due = (t) => new Date(t.due_at).getTime() - now;
+  const horizon = new Date(seoulDate(new Date(now), 2) + 'T00:00:00+09:00').getTime();
   return {
     unassigned: open.filter((t) => t.status === 'new'),
-    due: [...overdue.filter((t) => OPEN.has(t.status)), ...soon],
-    noContact,
-    precall,
-    escalations: [...new Map([...repeat, ...vip].filter((t) => OPEN.has(t.status)).map((t) => [t.id, t])).values()],
+    due: open.filter((t) => due(t) < SOON_MS),
+    noContact: open.filter((t) => !(t.first_contact && t.first_contact.at)),
+    // R3: a visit not yet confirmed that starts before tomorrow ends needs its pre-call now
+    precall: [...visits.values()].filter((v) => v.status === 'proposed' && new Date(v.start).getTime() < horizon).sort((a, b) => new Date(a.start) - new Date(b.start)),
+    escalations: open.filter((t) => (t.escalations || []).some((e) => e === 'repeat_fault' || e === 'vip')),
   };
 }
 
@@ -202,11 +206,34 @@ function Lane({ id, title, rule, items, empty, children }) {
 }
 
 function Lanes() {
-  const [d, setD] = useState(null);
+  const [data, setData] = useState(null);
   const [err, setErr] = useState(null);
-  const reload = () => loadLanes().then((x) => { setD(x); setErr(null); }, (e) => (e instanceof ApiError && e.status === 401 ? toLogin() : setErr(failText(e))));
-  useEffect(() => { reload(); }, []);
-  useLive((ev) => ev.kind === 'ticket' || ev.kind === 'visit' || ev.kind === 'schedule', reload);
+  const [, tick] = useState(0);
+  const fail = (e) => (e instanceof ApiError && e.status === 401 ? toLogin() : setErr(failText(e)));
+  const reload = () => loadLanes().then((x) => { setData(x); setErr(null); }, fail);
+  useEffect(() => {
+    reload();
+    const t = setInterval(() => tick((n) => n + 1), 60000); // "about to be due" moves with the clock
+    return () => clearInterval(t);
+  }, []);
+  useLive((ev) => ev.kind === 'resync' || ev.kind === 'ticket' || ev.kind === 'visit', async (ev) => {
+    if (ev.kind === 'resync' || !data) return reload();
+    try {
+      if (ev.kind === 'ticket') {
+        const t = await api('GET', '/tickets/' + ev.ref);
+        setData((d) => { const m = new Map(d.tickets); OPEN.has(t.status) ? m.set(t.id, t) : m.delete(t.id); return { ...d, tickets: m }; });
+      } else {
+        const v = await api('GET', '/visits/' + ev.ref);
+        setData((d) => { const m = new Map(d.visits); m.set(v.id, v); return { ...d, visits: m }; });
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        const key = ev.kind === 'ticket' ? 'tickets' : 'visits';
+        setData((d) => { const m = new Map(d[key]); m.delete(ev.ref); return { ...d, [key]: m }; });
+      } else fail(e);
+    }
+  });
+  const d = data && lanesOf(data);
   return html`<main class="wide">
     <h1>상황판</h1>
     <${Problem} text=${err} />
@@ -214,7 +241,7 @@ function Lanes() {
       <${Lane} id="lane-new" title="새 접수 · 미배정" items=${d.unassigned} empty="배정을 기다리는 접수가 없습니다.">
         ${d.unassigned.map((t) => html`<${TicketCard} t=${t} key=${t.id} />`)}<//>
       <${Lane} id="lane-due" title="기한 초과 · 임박" rule="R11: 기한을 넘기기 전에 지연 안내" items=${d.due} empty="기한이 급한 건이 없습니다.">
-        ${d.due.map((t) => html`<${TicketCard} t=${t} key=${t.id} extra=${t.overdue ? '기한 초과' : '2시간 안에 기한'} />`)}<//>
+        ${d.due.map((t) => html`<${TicketCard} t=${t} key=${t.id} extra=${new Date(t.due_at).getTime() < Date.now() ? '기한 초과' : '2시간 안에 기한'} />`)}<//>
       <${Lane} id="lane-contact" title="첫 연락 전" rule="R14: VIP 5분, 그 밖 30분 안에 첫 연락" items=${d.noContact} empty="모든 건에 첫 연락을 했습니다.">
         ${d.noContact.map((t) => html`<${TicketCard} t=${t} key=${t.id} extra=${'첫 연락 목표 ' + t.first_contact.target_min + '분'} />`)}<//>
       <${Lane} id="lane-precall" title="사전 연락 필요" rule="R3: 내일까지 시작하는 확인 전 방문" items=${d.precall} empty="사전 연락을 기다리는 방문이 없습니다.">
@@ -695,6 +722,8 @@ function App() {
   useEffect(() => {
     const f = () => { st.route = parseRoute(); setN((n) => n + 1); window.scrollTo(0, 0); };
     addEventListener('hashchange', f);
+    // the address may have changed between the first render and this listener
+    if (JSON.stringify(parseRoute()) !== JSON.stringify(st.route)) f();
     return () => removeEventListener('hashchange', f);
   }, []);
   const r = st.route;
@@ -726,6 +755,7 @@ async function main() {
   st.users[me.id] = st.users[me.id] || me;
   st.teams = teams;
   st.faultCodes = fc;
+  st.route = parseRoute();
   render(html`<${App} />`, document.getElementById('app'));
 }
 
