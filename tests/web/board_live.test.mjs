@@ -102,3 +102,24 @@ test('the ticket page and the day follow an engineer step made elsewhere', async
   for (const x of [tp, dp]) assert.deepEqual(x.problems, []);
   await ctx.close();
 });
+
+test("when the tab holding the stream closes, the other tab takes it over", async () => {
+  const desk = await user(`live3_${tag}`, 'dispatcher', { name: '상황실 최' });
+  const ctx = await b.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
+  const streams = streamsOf(ctx);
+  const first = await board(ctx, desk.login);
+  const second = await board(ctx, null);
+  await until(async () => streams.length === 1, 'the first tab opened the stream');
+  await first.page.close();
+  await until(async () => streams.length === 2, 'the second tab opened its own after the first closed');
+  const lane = second.page.getByRole('region', { name: /새 접수 · 미배정/ });
+  await lane.waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  const cust = await ok('POST', '/customers', { name: `인계고객${tag}`, phone: '010-2222-0003' });
+  const dev = await ok('POST', '/devices', { asset_tag: `LIVE3-${tag}`, kind: 'desktop', customer_id: cust.id });
+  const tk = await ok('POST', '/tickets', { customer_id: cust.id, device_id: dev.id, fault_code: 'NO_BOOT', symptom: '전원', channel: 'phone', verification: 'callback' });
+  await lane.getByRole('link', { name: new RegExp(tk.number) }).waitFor({ timeout: 15000 });
+  assert.equal(await second.page.evaluate(() => window.__sameDocument), true, 'no reload');
+  assert.deepEqual(second.problems, []);
+  await ctx.close();
+});
