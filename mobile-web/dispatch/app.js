@@ -527,7 +527,7 @@ function Intake() {
       try {
         const [c, d] = await Promise.all([
           api('GET', '/customers?limit=10&q=' + encodeURIComponent(s)),
-          api('GET', '/devices?limit=5&asset_tag=' + encodeURIComponent(s)),
+          s.length >= 3 ? api('GET', '/devices?limit=5&q=' + encodeURIComponent(s)) : { items: [] },
         ]);
         if (mine === seq.current) setFound({ customers: c.items || [], devices: d.items || [] });
       } catch (x) {

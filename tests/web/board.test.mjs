@@ -208,3 +208,16 @@ test('an engineer opening /dispatch/ is sent to /m/; a stranger to the login', a
   await page.waitForURL(WEB + '/m/');
   await ctx.close();
 });
+
+test('intake finds a device by part of its asset tag, with its owner and fault history', async () => {
+  const s = await seed();
+  const { ctx, page, problems } = await desk(s.desk.login);
+  await page.getByRole('link', { name: '접수하기' }).click();
+  await page.getByLabel('고객 찾기 (이름, 전화, 부서 또는 자산 번호)').pressSequentially(`brd-${s.tag}`.toLowerCase().slice(0, -1));
+  await page.getByRole('button', { name: new RegExp(`장비 BRD-${s.tag}`) }).click();
+  await page.getByText(`고객: ${s.cust.name}`).waitFor();
+  await page.getByRole('heading', { name: '이 장비의 고장 이력 (2건)' }).waitFor();
+  assert.equal(await page.getByRole('radio', { name: new RegExp(`BRD-${s.tag}`) }).isChecked(), true);
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
