@@ -27,21 +27,27 @@ function start() {
   started = true;
   const bc = 'BroadcastChannel' in self ? new BroadcastChannel(CHANNEL) : null;
   if (bc) bc.onmessage = (m) => deliver(m.data);
-  const lead = () =>
-    new Promise(() => {
-      // this tab is the leader until it closes: the promise never settles
-      const url = '/api/v1/events' + (lastId != null ? '?last_event_id=' + encodeURIComponent(lastId) : '');
-      const es = new EventSource(url, { withCredentials: true });
-      const pass = (m) => {
-        let data = null;
-        try { data = JSON.parse(m.data); } catch { return; }
-        if (!data.kind) data.kind = m.type;
-        bc && bc.postMessage(data);
-        deliver(data);
-      };
-      for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'resync']) es.addEventListener(k, pass);
-      es.onmessage = pass;
-    });
+  const pass = (m) => {
+    let data = null;
+    try { data = JSON.parse(m.data); } catch { return; }
+    if (!data.kind) data.kind = m.type;
+    bc && bc.postMessage(data);
+    deliver(data);
+  };
+  const open = () => {
+    const url = '/api/v1/events' + (lastId != null ? '?last_event_id=' + encodeURIComponent(lastId) : '');
+    const es = new EventSource(url, { withCredentials: true });
+    for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'resync']) es.addEventListener(k, pass);
+    es.onmessage = pass;
+    // EventSource retries by itself after a network error, but gives up for good on an
+    // HTTP error (a 503 from a restarting server or a proxy): then try again here,
+    // from the last event seen, so nothing is missed
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) setTimeout(open, 5000);
+    };
+  };
+  // this tab is the leader until it closes: the promise never settles
+  const lead = () => new Promise(() => open());
   if (navigator.locks && bc) navigator.locks.request(CHANNEL, lead);
   else lead();
 }
