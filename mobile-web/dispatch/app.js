@@ -21,7 +21,13 @@ export const board = {
   verification: { callback: '회신 전화로 확인', employee_id: '사번 확인', in_person: '직접 대면', sso: '통합 로그인' },
   channel: { phone: '전화', web: '웹', email: '이메일', walk_in: '방문 접수', app: '앱' },
   kinds: { desktop: '데스크톱', laptop: '노트북', printer: '프린터', monitor: '모니터', network: '네트워크', scanner: '스캐너', server: '서버', phone: '전화기', other: '기타' },
-  notification: { queued: '대기', sent: '보냄', failed: '실패' },
+  notification: { queued: '보내는 중', sent: '보냄', dead: '보내지 못함', failed: '보내지 못함', skipped: '전화로 안내' },
+  template: {
+    appointment_confirmed: '방문 확정', absent_notice: '부재 안내', delay_notice: '지연 안내', late_notice: '도착 지연',
+    escalation: '에스컬레이션', result_notice: '처리 결과', survey: '만족도 조사', visit_cancelled: '방문 취소',
+    rescheduled: '일정 변경', complaint_received: '불만 접수', complaint_result: '불만 처리 결과',
+  },
+  channel2: { sms: '문자', email: '이메일', phone: '전화', push: '앱 알림', kakao: '카카오톡' },
 };
 
 // What a refusal means at the desk (the engineer app's wording speaks to engineers).
@@ -421,8 +427,25 @@ function Checklist({ visitId }) {
   </details>`;
 }
 
+// A notice that could not be delivered goes again (the desk's POST /notifications/{id}/resend).
+function Resend({ id, onDone }) {
+  const [err, setErr] = useState(null);
+  const go = async () => {
+    try {
+      await api('POST', `/notifications/${id}/resend`, undefined, newKey());
+      setErr(null);
+      onDone();
+    } catch (x) {
+      if (x instanceof ApiError && x.status === 401) return toLogin();
+      setErr(failText(x));
+    }
+  };
+  return html`<button type="button" onClick=${go}>다시 보내기</button><${Problem} text=${err} />`;
+}
+
 const actionWords = {
-  'ticket.created': '접수', 'ticket.assigned': '배정', 'ticket.delay': '지연 안내', 'ticket.delayed': '지연 안내', 'ticket.cancelled': '접수 취소', 'ticket.callback': '통화',
+  'ticket.created': '접수', 'ticket.assigned': '배정', 'ticket.delayed': '지연 안내', 'ticket.cancelled': '접수 취소', 'ticket.callback': '고객 통화',
+  'ticket.status': '상태 변경', 'checklist.changed': '점검표 저장', 'checklist.completed': '점검 마침', 'notification.resend': '알림 다시 보냄',
   'visit.created': '방문 예약', 'visit.precall': '사전 연락', 'visit.depart': '출발', 'visit.arrive': '도착', 'visit.late': '지연 알림', 'visit.estimate': '예상 시간',
   'visit.consent': '고객 동의', 'visit.complete': '완료', 'visit.absent': '고객 부재', 'visit.cancel': '방문 취소',
 };
@@ -490,7 +513,8 @@ function TicketPage({ id }) {
     <h2>알림</h2>
     ${t.notifications.length ? html`<table><caption class="hidden-text">이 건의 알림</caption>
       <thead><tr><th scope="col">시각</th><th scope="col">종류</th><th scope="col">경로</th><th scope="col">상태</th></tr></thead>
-      <tbody>${t.notifications.map((n) => html`<tr key=${n.id}><td>${when(n.created_at)}</td><td>${n.template}</td><td>${n.channel}</td><td>${board.notification[n.status] || n.status}</td></tr>`)}</tbody></table>`
+      <tbody>${t.notifications.map((n) => html`<tr key=${n.id}><td>${when(n.created_at)}</td><td>${board.template[n.template] || n.template}</td><td>${board.channel2[n.channel] || n.channel}</td>
+        <td>${board.notification[n.status] || n.status}${(n.status === 'dead' || n.status === 'failed') && html` <${Resend} id=${n.id} onDone=${reload} />`}</td></tr>`)}</tbody></table>`
       : html`<p class="note">보낸 알림이 없습니다.</p>`}
     <h2>이력</h2>
     <ol class="timeline">${t.timeline.map((e) => html`<li key=${e.id}><time datetime=${e.at}>${when(e.at)}</time> ${actionWords[e.action] || e.action}${e.actor && e.actor.name ? ' · ' + e.actor.name : ''}</li>`)}</ol>

@@ -221,3 +221,23 @@ test('intake finds a device by part of its asset tag, with its owner and fault h
   assert.deepEqual(problems, []);
   await ctx.close();
 });
+
+test('the ticket page: notices in Korean, and one that could not be delivered is sent again', async () => {
+  const s = await seed();
+  const t = await ok('POST', '/tickets', { customer_id: s.cust.id, device_id: s.dev.id, fault_code: 'SLOW', symptom: '느림', channel: 'phone', verification: 'callback' });
+  await ok('POST', `/tickets/${t.id}/delay`, { reason: '부품 입고 지연', new_due_at: new Date(Date.now() + 5 * 86400000).toISOString() });
+  const n = (await ok('GET', `/notifications?ticket_id=${t.id}`)).items.find((x) => x.template === 'delay_notice');
+  sql(`UPDATE notifications SET status = 'dead' WHERE id = ${n.id}`);
+  const { ctx, page, problems } = await desk(s.desk.login);
+  await page.goto(`${WEB}/dispatch/#/tickets/${t.id}`);
+  const row = page.getByRole('row', { name: /지연 안내/ });
+  await row.getByText('보내지 못함').waitFor();
+  await axe(page, 'ticket page with a dead notice');
+  await row.getByRole('button', { name: '다시 보내기' }).click();
+  await until(async () => !/보내지 못함/.test(await row.innerText()), 'the notice queued again');
+  const after = (await ok('GET', `/notifications?ticket_id=${t.id}`)).items.find((x) => x.id === n.id);
+  assert.notEqual(after.status, 'dead');
+  assert.match(await page.locator('ol.timeline').innerText(), /지연 안내/);
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
