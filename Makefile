@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 # quiet recursive makes (cmake's build runs make below this one)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-web bench-outbox format clean
+.PHONY: all deps build run test asan db db-stop bench bench-dispatch bench-ical bench-outbox bench-web bench-events format clean
 
 all: build
 
@@ -64,6 +64,11 @@ bench-ical:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh tests/bench/ical.sh
 
+# The outbox: webhooks and e-mails per second, queue-to-receiver delay (docs/performance.md).
+bench-outbox:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/outbox_bench.py
+
 # Static web files: fieldd against nginx on the same files (docs/performance.md).
 bench-web:
 	@$(MAKE) --no-print-directory build PRESET=release
@@ -76,6 +81,11 @@ bench-app:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@sh scripts/npm.sh tests/web tests/bench/lighthouse
 	@FIELDD_BIN=build/release/fieldd python3 tests/web/run_web.py --exec node tests/web/bench_app.mjs
+
+# The live event stream: 2,000 open streams (memory, API throughput), write-to-client latency.
+bench-events:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@FIELDD_BIN=$(CURDIR)/build/release/fieldd /usr/bin/python3 tests/bench/events_bench.py
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -6,11 +6,12 @@ PKGS="cmake gcc make pkg-config libmicrohttpd-dev libpq-dev libjson-c-dev
 libical-dev libsodium-dev zlib1g-dev postgresql-15 postgresql-client-15 python3 procps tzdata"
 # the calendar tests (tests/ical): independent parsers and a real client
 PKGS="$PKGS python3-icalendar vdirsyncer khal"
-# the browser tests (tests/web): Debian's chromium driven by playwright-core, Hangul fonts
-PKGS="$PKGS chromium fonts-nanum"
 # the outbox (libcurl: SMTP and webhooks) and its tests: a real SMTP server, swaks to compare
 PKGS="$PKGS libcurl4-openssl-dev python3-aiosmtpd swaks"
-# the tracking page in a real browser (tests/track) uses the same chromium
+# the tracking page in a real browser (tests/track, playwright-core drives Debian's chromium)
+PKGS="$PKGS chromium"
+# the browser tests of the web apps (tests/web): Hangul fonts for chromium
+PKGS="$PKGS fonts-nanum"
 # ical.js comes from npm (scripts/npm.sh); Debian's node only when there is none at all
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -7,7 +7,7 @@
 # Arguments name the folders to do; none means all of them.
 set -eu
 cd "$(dirname "$0")/.."
-for dir in ${*:-mobile-web tests/ical tests/web tests/track}; do
+for dir in ${*:-mobile-web tests/ical tests/track tests/web}; do
 	lock="$dir/package-lock.json"
 	stamp="$dir/node_modules/.package-lock.json" # written by npm ci
 	if [ -f "$stamp" ] && [ ! "$lock" -nt "$stamp" ]; then

@@ -33,6 +33,8 @@ struct config {
 	unsigned repeat_window_days; /* FIELDD_REPEAT_WINDOW_DAYS (R7), default 90 */
 	struct netacl metrics_allow; /* FIELDD_METRICS_ALLOW, default loopback only */
 	unsigned stream_limit;	     /* FIELDD_STREAM_LIMIT: open event streams; past it 503 */
+	unsigned
+	    stream_max_age; /* FIELDD_STREAM_MAX_AGE: seconds before a stream re-authenticates */
 };
 
 extern struct config cfg;

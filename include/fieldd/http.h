@@ -97,9 +97,9 @@ struct http_req {
 	struct http_header *headers;
 	const char *err_code; /* for the log */
 	bool commit_on_error;
+	struct http_stream *stream; /* GET /api/v1/events: queued as a stream (stream.c) */
 	bool static_reply; /* a web file (or its folder's redirect): own encoding and Vary, sent on
 			    * the final callback so the connection stays open */
-	struct http_stream *stream; /* GET /api/v1/events: queued as a stream (stream.c) */
 };
 
 /* Path parameter i ({id} etc.), borrowed. */
@@ -173,17 +173,6 @@ int http_date_parse(const char *s, time_t *out);
 void http_log_redact(char *msg);
 
 /*
- * Static web files (static.c): mobile-web/ embedded at build time, or read
- * from FIELDD_WEB_DIR. http_static_serve() answers a GET/HEAD of a web file
- * (or a folder without its slash, 301) and returns true; false leaves the
- * request to the route table ("/" and /api/ always). http_static_reply()
- * sets the reply for web file name (e.g. "index.html") with its ETag,
- * caching, gzip and CSP headers; vary NULL means "Accept-Encoding".
- */
-bool http_static_serve(struct http_req *r, const char *path);
-void http_static_reply(struct http_req *r, const char *name, const char *vary);
-
-/*
  * Event streams (stream.c, GET /api/v1/events). http_stream_open() checks
  * FIELDD_STREAM_LIMIT (503 set, NULL returned past it) and subscribes to the
  * event bus at once, holding live events back; the handler then adds what the
@@ -207,6 +196,19 @@ int http_streams_open(void);
 void http_streams_end(int ms);
 /* application/x-www-form-urlencoded field of body, decoded, arena-owned; NULL if absent. */
 const char *http_form_value(struct arena *a, const char *body, size_t len, const char *key);
+
+/*
+ * Static web files (static.c): mobile-web/ embedded at build time, or read
+ * from FIELDD_WEB_DIR. http_static_serve() answers a GET/HEAD of a web file
+ * (or a folder without its slash, 301) and returns true; false leaves the
+ * request to the route table ("/" and /api/ always). http_static_reply()
+ * sets the reply for web file name (e.g. "index.html") with its ETag,
+ * caching, gzip and CSP headers; vary NULL means "Accept-Encoding".
+ */
+bool http_static_serve(struct http_req *r, const char *path);
+/* Hashes and gzips the embedded files (or notes FIELDD_WEB_DIR) before serving. */
+void http_static_init(void);
+void http_static_reply(struct http_req *r, const char *name, const char *vary);
 
 /* Daemon. */
 /* Serves routes[0..n) (borrowed for the server's life); returns -1 with a logged reason. */

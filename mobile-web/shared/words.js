@@ -64,13 +64,15 @@ export const problems = {
   unsupported_media_type: '요청을 처리할 수 없었습니다. 앱을 새로 고쳐 주세요.',
   rule_violation: '서비스 규칙상 지금 할 수 없는 작업입니다.',
   rate_limited: '시도가 너무 많습니다. 잠시 뒤 다시 해 주세요.',
-  bad_framing: '요청을 처리할 수 없었습니다. 앱을 새로 고쳐 주세요.',
-  bad_host: '이 주소에서는 보낼 수 없습니다. 앱을 다시 열어 주세요.',
-  transfer_coding_not_implemented: '요청을 처리할 수 없었습니다. 앱을 새로 고쳐 주세요.',
-  metrics_forbidden: '이 정보를 볼 권한이 없습니다.',
   internal: '서버에 문제가 생겼습니다. 잠시 뒤 다시 보냅니다.',
   overloaded: '서버가 바쁩니다. 잠시 뒤 다시 보냅니다.',
   database_unavailable: '서버가 잠시 응답하지 않습니다. 잠시 뒤 다시 보냅니다.',
+  bad_framing: '요청 형식이 올바르지 않아 받을 수 없었습니다. 앱을 새로 고쳐 주세요.',
+  bad_host: '요청 형식이 올바르지 않아 받을 수 없었습니다. 앱을 새로 고쳐 주세요.',
+  transfer_coding_not_implemented: '요청 형식이 올바르지 않아 받을 수 없었습니다. 앱을 새로 고쳐 주세요.',
+  metrics_forbidden: '이 주소에서는 볼 수 없는 정보입니다.',
+  survey_answered: '이 접수 건의 평가는 이미 받았습니다. 감사합니다.',
+  survey_not_open: '평가는 작업이 끝난 뒤에 보낼 수 있습니다.',
 };
 
 // Field names of validation errors, so "minutes" reads as the label on the form.

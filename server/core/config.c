@@ -66,6 +66,8 @@ int config_load(char *err, size_t errlen)
 	    env_uint("FIELDD_CONN_TIMEOUT", 30, 1, 3600, &cfg.conn_timeout, err, errlen) < 0 ||
 	    env_uint("FIELDD_MAX_INFLIGHT", 256, 1, 100000, &cfg.max_inflight, err, errlen) < 0 ||
 	    env_uint("FIELDD_STREAM_LIMIT", 2500, 0, 100000, &cfg.stream_limit, err, errlen) < 0 ||
+	    env_uint("FIELDD_STREAM_MAX_AGE", 600, 1, 86400, &cfg.stream_max_age, err, errlen) <
+		0 ||
 	    env_uint("FIELDD_SESSION_HOURS", 12, 1, 24 * 90, &cfg.session_hours, err, errlen) < 0)
 		return -1;
 	cfg.conn_memory = 64 * 1024;

@@ -223,10 +223,11 @@ static void begin(struct http_req *r, const char *url)
 		}
 	}
 	if (r->route->body != BODY_NONE) {
-		/* no body at all stands for {} (a step without fields): no Content-Type needed */
+		/* no body at all stands for {} (a step without fields): no Content-Type needed,
+		 * but one that is not JSON is still refused */
+		const char *ct = http_header_get(r, "Content-Type");
 		bool empty = len == 0 && !http_header_get(r, "Transfer-Encoding");
-		if (r->route->body == BODY_JSON && !empty &&
-		    !json_content_type(http_header_get(r, "Content-Type"))) {
+		if (r->route->body == BODY_JSON && (ct || !empty) && !json_content_type(ct)) {
 			reply_problem(r, ERR_MEDIA_TYPE, "send Content-Type: application/json");
 			return;
 		}
@@ -764,6 +765,7 @@ int http_start(const struct route *routes, size_t n)
 		return -1;
 	}
 	process_tag = randombytes_random();
+	http_static_init(); /* the web files' ETags and gzip copies, before the first request */
 	if ((listen_fd = open_listener(&addr)) < 0) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);

@@ -3,6 +3,8 @@
  * a latency histogram by route. Lock-free: relaxed atomics per cell.
  */
 #include "fieldd/db.h"
+#include "fieldd/events.h"
+#include "fieldd/evbus.h"
 #include "fieldd/http.h"
 
 #include <stdatomic.h>
@@ -121,4 +123,13 @@ void http_metrics_render(struct abuf *b)
 		  "# TYPE fieldd_http_inflight_requests gauge\nfieldd_http_inflight_requests %d\n",
 		  ps.connections, ps.reconnects, ps.failures, ps.retries, http_open_connections(),
 		  http_inflight());
+	/* the live event stream (stream.c, server/jobs/events_listener.c) */
+	abuf_addf(b,
+		  "# HELP fieldd_event_streams Open GET /api/v1/events streams.\n"
+		  "# TYPE fieldd_event_streams gauge\nfieldd_event_streams %d\n"
+		  "# HELP fieldd_events_total Change events received from PostgreSQL.\n"
+		  "# TYPE fieldd_events_total counter\nfieldd_events_total %llu\n"
+		  "# HELP fieldd_event_listener_up 1 while the LISTEN connection is up.\n"
+		  "# TYPE fieldd_event_listener_up gauge\nfieldd_event_listener_up %d\n",
+		  http_streams_open(), (unsigned long long)evbus_published(), events_listener_up());
 }

@@ -4,9 +4,9 @@
  * (CMakeLists.txt, cmake/embed.cmake). The URL path is the file's path under
  * mobile-web/: "/m/" is m/index.html, "/shared/api.js" is shared/api.js.
  *
- * Answered on the HTTP thread straight from the first callback: no database,
- * no body, nothing allocated but the reply's headers. Once, at the first
- * request, every embedded file gets its strong ETag (SHA-256 of the bytes), a
+ * Answered on the HTTP thread: no database, no body, nothing allocated but
+ * the reply's headers. Once, when the server starts (http_static_init()),
+ * every embedded file gets its strong ETag (SHA-256 of the bytes), a
  * gzip copy (level 9, kept when smaller) and, for HTML, its
  * Content-Security-Policy with the hash of any inline import map; all of it
  * lives for the process. With FIELDD_WEB_DIR set the same names are read
@@ -331,6 +331,11 @@ static void reply_file(struct http_req *r, const struct web_file *f, const char 
 		reply_add_header(r, "Content-Security-Policy", f->csp);
 		reply_add_header(r, "Cross-Origin-Opener-Policy", "same-origin");
 	}
+}
+
+void http_static_init(void)
+{
+	pthread_once(&init_once, init);
 }
 
 void http_static_reply(struct http_req *r, const char *name, const char *vary)

@@ -48,6 +48,7 @@ struct http_stream {
 	char *buf;
 	size_t off, len, cap;
 	bool live, suspended, closing;
+	int64_t end_ms; /* monotonic: past it the stream ends at a heartbeat (re-authentication) */
 	int64_t newest; /* highest change id queued, for an overflow resync */
 	/* before live: */
 	struct pend *pending;
@@ -94,6 +95,13 @@ static void wake(struct http_stream *s)
 	}
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void deliver(void *ctx, const struct evbus_event *ev)
 {
 	struct http_stream *s = ctx;
@@ -105,7 +113,11 @@ static void deliver(void *ctx, const struct evbus_event *ev)
 		s->closing = true;
 		break;
 	case EVBUS_HEARTBEAT:
-		if (s->live && s->len == s->off)
+		/* a stream lives FIELDD_STREAM_MAX_AGE: the client reconnects with its
+		 * Last-Event-ID and its session is checked again (a logout, a new role) */
+		if (s->live && mono_ms() >= s->end_ms)
+			s->closing = true;
+		else if (s->live && s->len == s->off)
 			buf_add(s, ev->frame, ev->frame_len);
 		break;
 	case EVBUS_CHANGE:
@@ -162,6 +174,7 @@ struct http_stream *http_stream_open(struct http_req *r)
 	s->uid = r->user->id;
 	s->role = r->user->role_bit;
 	s->team = r->user->team_id;
+	s->end_ms = mono_ms() + (int64_t)cfg.stream_max_age * 1000;
 	s->sub.fn = deliver;
 	s->sub.ctx = s;
 	evbus_subscribe(&s->sub);

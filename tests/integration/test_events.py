@@ -209,6 +209,23 @@ class CatchUp(unittest.TestCase):
         finally:
             s.close()
 
+    def test_catch_up_shows_only_what_the_person_may_see(self):
+        s = open_stream("eng2")
+        start = s.until(lambda b: b["id"] is not None)["id"]
+        s.close()
+        other = intake()
+        assign(other, "eng1")
+        mine = intake()
+        v = assign(mine, "eng2")
+        s = open_stream("eng2", last_event_id=start)
+        try:
+            s.until(lambda b: b["event"] == "visit" and b["json"]["visit_id"] == v["id"])
+            self.assertEqual([b for b in s.changes() if b["json"]["ticket_id"] == other], [])
+            self.assertTrue(all(b["json"]["ticket_id"] == mine for b in s.changes()),
+                            s.changes())
+        finally:
+            s.close()
+
     def test_an_id_too_far_back_gets_resync(self):
         s = open_stream("dispatcher")
         start = s.until(lambda b: b["id"] is not None)["id"]
@@ -231,6 +248,7 @@ class CatchUp(unittest.TestCase):
             s.close()
 
     def test_an_id_this_database_never_wrote_or_pruned_gets_resync(self):
+        intake()
         newest = int(ST.sql("SELECT max(id) FROM events"))
         for bad in (str(newest + 1000), "abc", "-1"):
             s = open_stream("dispatcher", last_event_id=bad)
@@ -307,6 +325,10 @@ class Limits(unittest.TestCase):
             for _ in range(3):
                 r = other.request("GET", API + "/me", token=TOK["eng2"], timeout=10)
                 self.assertEqual(r.status, 200, r.text)
+            m = other.request("GET", "/metrics").text
+            self.assertEqual(support.metric_value(m, "fieldd_event_streams"), 12)
+            self.assertEqual(support.metric_value(m, "fieldd_http_inflight_requests"), 1)
+            self.assertEqual(support.metric_value(m, "fieldd_event_listener_up"), 1)
             tid = intake(server=other)
             for s in streams[1::2]:
                 s.until(about_ticket(tid, "ticket"))
@@ -336,6 +358,37 @@ class Limits(unittest.TestCase):
             self.assertEqual(c.status, 200)
             c.close()
             b.close()
+        finally:
+            self.assertEqual(other.stop(), 0)
+            other.close()
+
+    def test_an_idle_stream_gets_heartbeats(self):
+        s = open_stream("eng2")
+        try:
+            s.until(lambda b: b["id"] is not None)
+            # every 15 s with nothing else to send: proxies keep the stream, dead clients show
+            b = s.until(lambda b: "heartbeat" in b["comments"], timeout=25)
+            self.assertIsNone(b["data"])
+            self.assertEqual(s.changes(), [])
+        finally:
+            s.close()
+
+    def test_a_stream_ends_at_its_age_and_a_logged_out_client_cannot_come_back(self):
+        other = harness.Server(ST.url, env={"FIELDD_STREAM_MAX_AGE": "1"}).wait_ready()
+        try:
+            token = ST.login("eng2", "pw-eng2-123456")
+            s = SseStream(other.port, token)
+            self.assertEqual(s.status, 200)
+            s.until(lambda b: b["id"] is not None)
+            # logged out meanwhile: the stream goes on only until its age is reached
+            r = other.request("DELETE", API + "/session", token=token)
+            self.assertIn(r.status, (200, 204), r.text)
+            self.assertTrue(s.ended(timeout=25), "the stream outlived its FIELDD_STREAM_MAX_AGE")
+            self.assertTrue(s.done, "cut instead of ended with its last chunk")
+            last = s.last_id()
+            s.close()
+            again = SseStream(other.port, token, last_event_id=last)
+            self.assertEqual(again.status, 401)
         finally:
             self.assertEqual(other.stop(), 0)
             other.close()

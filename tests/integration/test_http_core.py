@@ -552,7 +552,7 @@ class Operations(unittest.TestCase):
         for _ in range(3):
             self.assertEqual(S.request("GET", "/api/v1/teams", token=TOKEN).status, 200)
         self.assertEqual(S.request("GET", "/api/v1/teams/31337", token=TOKEN).status, 404)
-        self.assertEqual(S.request("POST", "/api/v1/teams", token=TOKEN, raw_body="x",
+        self.assertEqual(S.request("POST", "/api/v1/teams", token=TOKEN,
                                    headers={"Content-Type": "text/plain"}).status, 415)
         after = scrape()
 

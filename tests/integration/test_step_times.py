@@ -313,6 +313,8 @@ class StepBodies(Base):
         self.assertEqual(r.json()["code"], "body_too_large")
         r = self.step(vid, "depart", raw="at=now", headers={"Content-Type": "text/plain"})
         self.assertEqual(r.status, 415, r.text)
+        r = self.step(vid, "depart", raw="", headers={"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 415, r.text)
         self.assertEqual(ST.sql("SELECT status FROM visits WHERE id = %d" % vid), "confirmed")
 
     def test_rotate_takes_an_empty_object(self):
