@@ -100,21 +100,33 @@ static int cmd_migrate(void)
 
 static int cmd_serve(void)
 {
-	struct db *db = open_db();
-	if (!db)
-		return 1;
+	if (!cfg.database_url)
+		return fail("%s", "DATABASE_URL is not set; give it a libpq URI such as "
+				  "postgresql:///fieldd?host=/run/postgresql");
+	/* PostgreSQL down at start is not fatal: orchestrators start services in any
+	 * order. fieldd serves with /readyz saying not ready; the database workers
+	 * connect when they can and check the schema then. A schema that is too old
+	 * when the database is reachable now stops the start, as before. */
 	char err[512];
-	int version = 0;
-	int rc = migrate_current(db, &version, err, sizeof err);
-	db_close(db);
-	if (rc < 0)
-		return fail("%s", err);
-	if (version < migrate_latest()) {
-		fprintf(stderr,
-			"fieldd: the database schema is at version %d but this fieldd needs %d; "
-			"run \"fieldd migrate\" first\n",
-			version, migrate_latest());
-		return 1;
+	struct db *db = db_open(cfg.database_url, err, sizeof err);
+	if (!db && strncmp(err, "could not connect", 17) != 0)
+		return fail("%s", err); /* reached, but refused our settings (FIELDD_TZ) */
+	if (!db) {
+		log_msgf(LOG_WARN, "%s; serving anyway, /readyz says not ready until it connects",
+			 err);
+	} else {
+		int version = 0;
+		int rc = migrate_current(db, &version, err, sizeof err);
+		db_close(db);
+		if (rc < 0)
+			return fail("%s", err);
+		if (version < migrate_latest()) {
+			fprintf(stderr,
+				"fieldd: the database schema is at version %d but this fieldd "
+				"needs %d; run \"fieldd migrate\" first\n",
+				version, migrate_latest());
+			return 1;
+		}
 	}
 	/* signals are taken by sigwait() below; workers inherit the mask */
 	sigset_t set;

@@ -15,7 +15,7 @@ struct config {
 	const char *database_url;   /* DATABASE_URL, libpq URI or conninfo */
 	char listen_host[64];	    /* FIELDD_LISTEN host part, default 127.0.0.1 */
 	unsigned short listen_port; /* FIELDD_LISTEN port, default 8080 */
-	unsigned threads;	    /* FIELDD_THREADS: MHD workers = DB connections */
+	unsigned threads;	    /* FIELDD_THREADS: database workers = DB connections */
 	const char *base_url;	    /* FIELDD_BASE_URL, default http://<listen> */
 	const char *tz;		    /* FIELDD_TZ, default Asia/Seoul */
 	const char *organizer;	    /* FIELDD_ORGANIZER_EMAIL: calendar ORGANIZER address */
@@ -28,6 +28,11 @@ struct config {
 	unsigned conn_timeout;	     /* FIELDD_CONN_TIMEOUT: idle seconds before close */
 	size_t conn_memory;	     /* bytes MHD may use per connection (headers) */
 	unsigned max_inflight;	     /* FIELDD_MAX_INFLIGHT: requests in handlers; past it 503 */
+	unsigned http_threads;	     /* FIELDD_HTTP_THREADS: libmicrohttpd event loops */
+	unsigned queue_limit;	     /* FIELDD_QUEUE_LIMIT: requests waiting for a DB worker */
+	unsigned head_timeout;	     /* FIELDD_HEAD_TIMEOUT: seconds to send the request head */
+	unsigned body_timeout;	     /* FIELDD_BODY_TIMEOUT: seconds to send the body */
+	unsigned gzip_level;	     /* FIELDD_GZIP_LEVEL: zlib level for JSON/CSV, 0 = off */
 	unsigned session_hours;	     /* FIELDD_SESSION_HOURS: absolute session lifetime */
 	unsigned sla_hours[4];	     /* FIELDD_SLA_HOURS "4,8,24,72": due time for P1..P4 (R11) */
 	unsigned repeat_window_days; /* FIELDD_REPEAT_WINDOW_DAYS (R7), default 90 */

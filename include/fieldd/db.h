@@ -62,6 +62,8 @@ void db_global_init(void);
  */
 struct db *db_thread(void);
 void db_thread_release(void);
+/* The last contact any thread had with PostgreSQL succeeded (false before the first). */
+bool db_reachable(void);
 
 /* Opens a fresh connection for a one-off command (migrate, CLI). Caller frees with db_close. */
 struct db *db_open(const char *url, char *err, size_t errlen);

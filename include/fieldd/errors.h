@@ -20,6 +20,7 @@
 	X(ERR_CSRF, 403, "cross_origin", "Cross-origin request refused")                           \
 	X(ERR_NOT_FOUND, 404, "not_found", "Not found")                                            \
 	X(ERR_METHOD, 405, "method_not_allowed", "Method not allowed")                             \
+	X(ERR_REQUEST_TIMEOUT, 408, "request_timeout", "Request timeout")                          \
 	X(ERR_CONFLICT, 409, "conflict", "Conflict")                                               \
 	X(ERR_DUPLICATE, 409, "duplicate", "Already exists")                                       \
 	X(ERR_DOUBLE_BOOKED, 409, "double_booked", "Someone on this visit is already booked then") \

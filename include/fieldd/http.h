@@ -85,6 +85,8 @@ struct http_req {
 	int nparams;
 	struct abuf body;
 	bool body_too_large, counted_inflight, done;
+	bool submitted; /* handed to the database workers */
+	bool job_done;	/* a database worker has set the reply; the connection was resumed */
 	struct json_object *json; /* parsed body, owned by the arena */
 	struct auth_user *user;
 	const char *idem_key;
@@ -218,6 +220,18 @@ void http_stop(void); /* finishes in-flight requests, then returns */
 /* Open connections and requests in progress, for metrics. */
 int http_open_connections(void);
 int http_inflight(void);
+
+/* Liveness and readiness, read without touching the database (for /readyz). */
+struct http_health {
+	bool db_reachable;		      /* the last contact with PostgreSQL succeeded */
+	int schema, schema_version;	      /* 1 ok, 0 not checked yet, -1 older than fieldd */
+	unsigned http_workers, http_alive;    /* event loops, and those answering probes */
+	unsigned stuck_worker;		      /* the first one not answering */
+	double stuck_seconds;		      /* since its last answer */
+	unsigned db_workers, db_busy, queued; /* database workers and their queue */
+	double oldest_job_seconds;	      /* the longest-running database job now */
+};
+void http_health(struct http_health *h);
 
 /* Metrics (Prometheus text) appended to b. */
 void http_metrics_render(struct abuf *b);

@@ -70,6 +70,7 @@ export const problems = {
   bad_framing: '요청 형식이 올바르지 않아 받을 수 없었습니다. 앱을 새로 고쳐 주세요.',
   bad_host: '요청 형식이 올바르지 않아 받을 수 없었습니다. 앱을 새로 고쳐 주세요.',
   transfer_coding_not_implemented: '요청 형식이 올바르지 않아 받을 수 없었습니다. 앱을 새로 고쳐 주세요.',
+  request_timeout: '연결이 느려 요청을 끝까지 받지 못했습니다. 잠시 뒤 다시 보냅니다.',
   metrics_forbidden: '이 주소에서는 볼 수 없는 정보입니다.',
   survey_answered: '이 접수 건의 평가는 이미 받았습니다. 감사합니다.',
   survey_not_open: '평가는 작업이 끝난 뒤에 보낼 수 있습니다.',

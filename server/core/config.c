@@ -70,6 +70,12 @@ int config_load(char *err, size_t errlen)
 		0 ||
 	    env_uint("FIELDD_SESSION_HOURS", 12, 1, 24 * 90, &cfg.session_hours, err, errlen) < 0)
 		return -1;
+	if (env_uint("FIELDD_HTTP_THREADS", 2, 1, 64, &cfg.http_threads, err, errlen) < 0 ||
+	    env_uint("FIELDD_QUEUE_LIMIT", 256, 1, 100000, &cfg.queue_limit, err, errlen) < 0 ||
+	    env_uint("FIELDD_HEAD_TIMEOUT", 10, 1, 3600, &cfg.head_timeout, err, errlen) < 0 ||
+	    env_uint("FIELDD_BODY_TIMEOUT", 30, 1, 3600, &cfg.body_timeout, err, errlen) < 0 ||
+	    env_uint("FIELDD_GZIP_LEVEL", 1, 0, 9, &cfg.gzip_level, err, errlen) < 0)
+		return -1;
 	cfg.conn_memory = 64 * 1024;
 	if (env_uint("FIELDD_REPEAT_WINDOW_DAYS", 90, 1, 3650, &cfg.repeat_window_days, err,
 		     errlen) < 0)

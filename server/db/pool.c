@@ -20,6 +20,22 @@
 
 static atomic_int next_slot;
 static atomic_long st_connections, st_reconnects, st_failures, st_retries, st_generation;
+/* 1 when the last contact with PostgreSQL (any thread) succeeded, 0 when it failed */
+static atomic_int st_reachable = -1; /* -1: no contact yet */
+
+/* Returns the state before. */
+static int mark_reachable(int up)
+{
+	int was = atomic_load_explicit(&st_reachable, memory_order_relaxed);
+	if (was != up)
+		was = atomic_exchange(&st_reachable, up);
+	return was;
+}
+
+bool db_reachable(void)
+{
+	return atomic_load(&st_reachable) == 1;
+}
 /* Each thread's connection; closed by the key's destructor when the thread ends. */
 static pthread_key_t thread_key;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
@@ -139,9 +155,12 @@ static int ensure_up(struct db *db)
 	memset(db->prepared, 0, sizeof db->prepared);
 	if (PQstatus(PG(db)) != CONNECTION_OK || db_session_setup(db) < 0) {
 		atomic_fetch_add(&st_failures, 1);
-		char line[256];
-		first_line(line, sizeof line, PQerrorMessage(PG(db)));
-		log_msg(LOG_WARN, "could not connect to the database", line);
+		/* logged when the database goes away, not at every retry of every worker */
+		if (mark_reachable(0) != 0) {
+			char line[256];
+			first_line(line, sizeof line, PQerrorMessage(PG(db)));
+			log_msg(LOG_WARN, "could not connect to the database", line);
+		}
 		return -1;
 	}
 	db->up = true;
@@ -274,6 +293,8 @@ int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *
 	snprintf(name, sizeof name, "s%d_%s", st->slot, st->name);
 	PGresult *r = PQexecPrepared(PG(db), name, nparams, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+		mark_reachable(1);
 	if (s == PGRES_TUPLES_OK) {
 		if (out)
 			copy_rows(a, r, out);
@@ -294,6 +315,8 @@ int db_exec_simple(struct db *db, const char *sql)
 	PGresult *r = PQexec(PG(db), sql);
 	ExecStatusType s = PQresultStatus(r);
 	int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : classify(db, r);
+	if (rc == 0)
+		mark_reachable(1);
 	PQclear(r);
 	return rc;
 }

@@ -1,18 +1,24 @@
-#define _GNU_SOURCE /* accept4, pipe2 */
 /*
- * The HTTP daemon: libmicrohttpd in thread-pool mode with epoll.
+ * The request path (docs/architecture.md, "The request walk" and "Threads,
+ * connections and limits").
  *
- * Threading: one thread accepts connections and hands them to MHD, which
- * spreads them over cfg.threads workers, each with its own database
- * connection (db_thread()). A request is handled entirely on the worker that
- * holds its connection; nothing is queued between threads.
+ * Threads: conn.c's acceptor admits connections within fieldd's own limits
+ * and hands each to one of FIELDD_HTTP_THREADS libmicrohttpd event loops
+ * (one single-threaded daemon each). The event loop parses the request,
+ * routes it, reads the body and answers at once whatever needs no database
+ * (/healthz, /readyz, /metrics, the OpenAPI document, every 4xx decided from
+ * the head). A request that needs PostgreSQL is queued for the database
+ * workers (workers.c, FIELDD_THREADS threads, one connection each) while its
+ * connection is suspended; the worker authenticates, runs the handler in its
+ * transaction, sets the reply and resumes the connection, and the event loop
+ * queues the reply when it calls the access handler again. No event loop
+ * ever waits on PostgreSQL.
  *
- * Limits (docs/architecture.md): MHD refuses connections past
- * conn_limit + CONN_SLACK and past per_ip_limit per address; between
- * conn_limit and that hard limit, and past max_inflight requests, fieldd
- * answers 503 with Retry-After at once. Idle connections close after
- * conn_timeout seconds; headers are capped by conn_memory per connection;
- * bodies by each route's max_body.
+ * Limits: past FIELDD_CONN_LIMIT / FIELDD_PER_IP_LIMIT the acceptor answers
+ * 503; past max_inflight requests or a full queue the access handler does.
+ * Idle connections close after conn_timeout; the head and the body each have
+ * a total deadline (conn.c); headers are capped by conn_memory per
+ * connection; bodies by each route's max_body.
  *
  * Memory: one arena per request, created on the first callback and freed in
  * the completion callback, the only teardown path.
@@ -25,6 +31,7 @@
 #include "fieldd/pg.h"
 #include "fieldd/router.h"
 #include "fieldd/util.h"
+#include "http_int.h"
 
 #include <json-c/json.h>
 #include <microhttpd.h>
@@ -40,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,8 +58,11 @@
 #define COOKIE_PLAIN "fieldd_session"
 #define COOKIE_HOST  "__Host-fieldd_session"
 
-static struct MHD_Daemon *daemon_handle;
-static atomic_int open_connections, inflight;
+static struct MHD_Daemon *loops[64];
+static unsigned nloops;
+static atomic_int inflight;
+/* handed to the database workers and not yet completed (queued, running or answering) */
+static atomic_int db_pending;
 static atomic_ulong request_seq;
 static unsigned process_tag;
 
@@ -186,9 +197,7 @@ static void begin(struct http_req *r, const char *url)
 		reply_problem(r, ERR_URI_TOO_LONG, NULL);
 		return;
 	}
-	/* open event streams have a limit of their own (FIELDD_STREAM_LIMIT) */
-	if (atomic_load(&open_connections) - http_streams_open() > (int)cfg.conn_limit ||
-	    atomic_load(&inflight) > (int)cfg.max_inflight) {
+	if (atomic_load(&inflight) > (int)cfg.max_inflight) {
 		reply_problem(r, ERR_OVERLOADED, "too many requests at once; try again shortly");
 		reply_add_header(r, "Retry-After", "1");
 		return;
@@ -248,8 +257,6 @@ static void begin(struct http_req *r, const char *url)
 	}
 	if ((r->route->flags & ROUTE_GUESS_LIMITED) && !http_guess_allowed(r)) /* guess.c */
 		return;
-	if (r->route->roles)
-		authenticate(r);
 }
 
 /* ---- the handler inside its transaction ---- */
@@ -464,7 +471,14 @@ static const char *gzip_body(struct arena *a, const char *body, size_t len, size
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	/* a window no larger than the body, and a hash table to match: zlib clears the
+	 * table on every init, 64 KiB at the defaults for a reply of a few KiB */
+	int wbits = 9;
+	while (wbits < 15 && ((size_t)1 << wbits) < len)
+		wbits++;
+	int mem = wbits <= 13 ? wbits - 6 : 8;
+	if (deflateInit2(&z, (int)cfg.gzip_level, Z_DEFLATED, wbits + 16, mem,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return NULL;
 	size_t cap = deflateBound(&z, (uLong)len);
 	unsigned char *out = arena_alloc(a, cap);
@@ -490,6 +504,9 @@ static enum MHD_Result queue(struct http_req *r)
 			if (r->counted_inflight)
 				atomic_fetch_sub(&inflight, 1);
 			r->counted_inflight = false;
+			if (r->submitted) /* its database work is done */
+				atomic_fetch_sub(&db_pending, 1);
+			r->submitted = false;
 			return http_stream_queue(r) ? MHD_YES : MHD_NO;
 		}
 		http_stream_drop(r);
@@ -497,7 +514,7 @@ static enum MHD_Result queue(struct http_req *r)
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
 	bool vary = compressible(r->ctype) && !r->static_reply, gzipped = false;
-	if (vary && len >= GZIP_MIN && accepts_gzip(r)) {
+	if (vary && cfg.gzip_level && len >= GZIP_MIN && accepts_gzip(r)) {
 		size_t zlen;
 		const char *z = gzip_body(r->a, body, len, &zlen);
 		if (z) {
@@ -540,6 +557,57 @@ static enum MHD_Result queue(struct http_req *r)
 	return ret;
 }
 
+/* Everything but the four operations routes waits for PostgreSQL somewhere. */
+static bool needs_db(const struct http_req *r)
+{
+	return r->route->roles || r->route->tx != TX_NONE;
+}
+
+/* On a database worker: authenticate, run the handler, resume the connection. */
+static void db_job(struct http_req *r)
+{
+	int version = 0;
+	int schema = workers_schema(&version);
+	if (schema != 1) {
+		if (schema < 0)
+			reply_problem(r, ERR_DB_UNAVAILABLE,
+				      arena_printf(r->a,
+						   "the database schema is at version %d; it "
+						   "needs \"fieldd migrate\"",
+						   version));
+		else
+			reply_problem(r, ERR_DB_UNAVAILABLE, "try again shortly");
+		reply_add_header(r, "Retry-After", "5");
+	} else if (!r->route->roles || authenticate(r)) {
+		finish(r);
+	}
+	if (!r->status)
+		reply_problem(r, ERR_INTERNAL, "the handler set no reply");
+	r->job_done = true;
+	struct MHD_Connection *c = r->conn;
+	MHD_resume_connection(c); /* r belongs to the event loop again */
+}
+
+/* Still queued at shutdown after the grace period. */
+static void db_drop(struct http_req *r)
+{
+	reply_problem(r, ERR_OVERLOADED, "the server is shutting down; try again");
+	reply_add_header(r, "Retry-After", "1");
+	r->job_done = true;
+	MHD_resume_connection(r->conn);
+}
+
+static enum MHD_Result probe_reply(struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -547,6 +615,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)cls;
 	struct http_req *r = *con_cls;
 	if (!r) {
+		if (conn_is_probe(conn)) {
+			*upload_size = 0;
+			return probe_reply(conn);
+		}
+		conn_set_phase(conn, CONN_BODY);
 		struct arena *a = arena_new();
 		r = arena_alloc(a, sizeof *r);
 		r->a = a;
@@ -565,10 +638,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			begin(r, url);
 		/* a refusal goes at once (MHD then closes the connection: the body may be
 		 * unread); a web file waits for the final call, so keep-alive stays */
-		if (r->status && !r->static_reply)
+		if (r->status && !r->static_reply) {
+			conn_set_phase(conn, CONN_BUSY);
 			return queue(r);
+		}
 		return MHD_YES;
 	}
+	if (r->job_done)
+		return queue(r);
 	if (r->done) {
 		*upload_size = 0;
 		return MHD_YES;
@@ -582,8 +659,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!r->status) /* a web file's reply is ready from the first call */
+	conn_set_phase(conn, CONN_BUSY);
+	if (!r->status) { /* a web file's reply is ready from the first call */
+		if (needs_db(r)) {
+			MHD_suspend_connection(conn);
+			r->submitted = true;
+			atomic_fetch_add(&db_pending, 1);
+			if (!workers_submit(r)) {
+				reply_problem(r, ERR_OVERLOADED,
+					      "too many requests waiting for the database; try "
+					      "again shortly");
+				reply_add_header(r, "Retry-After", "1");
+				r->job_done = true;
+				MHD_resume_connection(conn);
+			}
+			return MHD_YES;
+		}
 		finish(r);
+	}
 	if (!r->status)
 		reply_problem(r, ERR_INTERNAL, "the handler set no reply");
 	return queue(r);
@@ -593,11 +686,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	struct http_req *r = *con_cls;
 	if (!r)
 		return;
 	*con_cls = NULL;
+	if (conn)
+		conn_set_phase(conn, CONN_IDLE);
 	http_stream_drop(r); /* a stream set up but never queued */
 	uint64_t us = util_now_us() - r->start_us;
 	int status = r->status ? r->status : 499; /* client went away first */
@@ -617,7 +711,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		json_object_object_add(
 		    o, "route", json_object_new_string(r->route ? r->route->pattern : "unmatched"));
 		json_object_object_add(o, "status", json_object_new_int(status));
-		json_object_object_add(o, "ms", json_object_new_double((double)us / 1000.0));
+		char ms[32]; /* fixed precision: 5.175, never 5.1749999999999998 */
+		snprintf(ms, sizeof ms, "%.3f", (double)us / 1000.0);
+		json_object_object_add(o, "ms", json_object_new_double_s((double)us / 1000.0, ms));
 		if (r->user)
 			json_object_object_add(o, "user_id", json_object_new_int64(r->user->id));
 		if (r->err_code)
@@ -632,19 +728,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	if (r->counted_inflight)
 		atomic_fetch_sub(&inflight, 1);
+	if (r->submitted)
+		atomic_fetch_sub(&db_pending, 1);
 	arena_free(r->a);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	(void)cls;
-	(void)conn;
-	(void)socket_ctx;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add(&open_connections, 1);
-	else
-		atomic_fetch_sub(&open_connections, 1);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -689,48 +775,9 @@ static void *keeper_main(void *arg)
 	return NULL;
 }
 
-/* ---- accepting: one thread accepts and hands each connection to MHD ----
- *
- * With a listening socket of its own, each of MHD's pool threads accepts
- * whatever arrives while it is idle, several at a time, so a few threads can
- * end up holding most clients while the others (and their database
- * connections) wait idle; a handler blocked on PostgreSQL then stalls every
- * client of its thread. MHD_add_connection() instead spreads connections over
- * the pool by socket number, which with the lowest free descriptor handed out
- * by accept() keeps the threads' shares even. */
+/* ---- starting and stopping ---- */
 
 static int listen_fd = -1;
-static int accept_stop[2] = {-1, -1};
-static pthread_t acceptor;
-
-static void *acceptor_main(void *arg)
-{
-	(void)arg;
-	struct pollfd pf[2] = {{listen_fd, POLLIN, 0}, {accept_stop[0], POLLIN, 0}};
-	for (;;) {
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_msg(LOG_ERROR, "http", "poll on the listening socket failed");
-			return NULL;
-		}
-		if (pf[1].revents)
-			return NULL;
-		struct sockaddr_storage sa;
-		socklen_t len = sizeof sa;
-		int fd = accept4(listen_fd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				struct timespec ts = {0, 50 * 1000 * 1000};
-				nanosleep(&ts, NULL); /* out of descriptors: let some close */
-			}
-			continue;
-		}
-		/* MHD owns fd from here on, and closes it if it refuses it (limits) */
-		(void)MHD_add_connection(daemon_handle, fd, (const struct sockaddr *)&sa, len);
-	}
-}
 
 static int open_listener(const struct sockaddr_in *addr)
 {
@@ -746,13 +793,30 @@ static int open_listener(const struct sockaddr_in *addr)
 	return fd;
 }
 
+/* Room for FIELDD_CONN_LIMIT clients, refused ones, workers and the database. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void stop_loops(void)
+{
+	for (unsigned i = 0; i < nloops; i++)
+		MHD_stop_daemon(loops[i]);
+	nloops = 0;
+}
+
 const struct route *http_routes;
 size_t http_nroutes;
 
-int http_start(const struct route *routes, size_t n)
+int http_start(const struct route *routes, size_t nroutes)
 {
 	http_routes = routes;
-	http_nroutes = n;
+	http_nroutes = nroutes;
 	struct sockaddr_in addr;
 	memset(&addr, 0, sizeof addr);
 	addr.sin_family = AF_INET;
@@ -766,6 +830,7 @@ int http_start(const struct route *routes, size_t n)
 	}
 	process_tag = randombytes_random();
 	http_static_init(); /* the web files' ETags and gzip copies, before the first request */
+	raise_fd_limit();
 	if ((listen_fd = open_listener(&addr)) < 0) {
 		log_msgf(LOG_ERROR, "cannot listen on %s:%u (address in use or not permitted)",
 			 cfg.listen_host, cfg.listen_port);
@@ -773,57 +838,59 @@ int http_start(const struct route *routes, size_t n)
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME;
-	/* the logger must be the first option, or MHD prints early messages itself */
-	daemon_handle = MHD_start_daemon(
-	    flags, 0, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, NULL,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg.conn_limit + cfg.stream_limit + CONN_SLACK),
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg.per_ip_limit,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.conn_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
-	    &on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL,
-	    MHD_OPTION_END);
-	if (!daemon_handle || pipe2(accept_stop, O_CLOEXEC) < 0 ||
-	    pthread_create(&acceptor, NULL, acceptor_main, NULL) != 0) {
+	/* libmicrohttpd's own limits sit far above what conn.c admits (its refusal path
+	 * hangs an event loop in 0.9.75); its per-address limit is off, conn.c counts */
+	unsigned mhd_limit = cfg.conn_limit + cfg.stream_limit + CONN_SLACK; /* + streams */
+	unsigned n = cfg.http_threads < 64 ? cfg.http_threads : 64;
+	for (nloops = 0; nloops < n; nloops++) {
+		/* the logger must be the first option, or MHD prints early messages itself */
+		loops[nloops] = MHD_start_daemon(
+		    flags, 0, NULL, NULL, &on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, &mhd_log,
+		    NULL, MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)cfg.conn_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory,
+		    MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+		    &conn_notify, (void *)(uintptr_t)nloops, MHD_OPTION_END);
+		if (!loops[nloops])
+			break;
+	}
+	if (nloops < n || workers_start(cfg.threads, cfg.queue_limit, db_job, db_drop) < 0 ||
+	    conn_start(loops, nloops, listen_fd) < 0) {
 		log_msgf(LOG_ERROR, "cannot start the HTTP server on %s:%u", cfg.listen_host,
 			 cfg.listen_port);
-		if (daemon_handle)
-			MHD_stop_daemon(daemon_handle);
-		daemon_handle = NULL;
+		workers_stop();
+		stop_loops();
 		close(listen_fd);
 		listen_fd = -1;
 		return -1;
 	}
 	atomic_store(&keeper_stop, false);
 	pthread_create(&keeper, NULL, keeper_main, NULL);
-	log_msgf(LOG_INFO, "listening on http://%s:%u with %u threads", cfg.listen_host,
-		 cfg.listen_port, cfg.threads);
+	log_msgf(LOG_INFO, "listening on http://%s:%u with %u HTTP threads and %u database workers",
+		 cfg.listen_host, cfg.listen_port, nloops, cfg.threads);
 	return 0;
 }
 
 void http_stop(void)
 {
-	if (!daemon_handle)
+	if (!nloops)
 		return;
-	/* stop accepting, let requests already in handlers finish (10 s at most); the
-	 * listening socket is closed at once, so new connections are refused (a load
-	 * balancer moves on) instead of waiting in the backlog unserved */
-	if (write(accept_stop[1], "x", 1) != 1)
-		log_msg(LOG_WARN, "http", "cannot wake the accepting thread");
-	pthread_join(acceptor, NULL);
+	/* stop accepting, let requests handed to the database workers finish and their answers go
+	 * out (10 s at most); the listening socket is closed at once, so new connections are
+	 * refused (a load balancer moves on) instead of waiting in the backlog unserved */
+	conn_stop_accepting();
 	close(listen_fd);
-	close(accept_stop[0]);
-	close(accept_stop[1]);
-	listen_fd = accept_stop[0] = accept_stop[1] = -1;
-	/* end the event streams (each sends its last block and closes), at most 2 s:
-	 * MHD must not be stopped with a connection suspended */
+	listen_fd = -1;
+	/* end the event streams first (each sends its last block and closes), at most 2 s:
+	 * libmicrohttpd must not be stopped with a connection suspended */
 	http_streams_end(2000);
-	for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++) {
+	for (int i = 0; i < 1000 && atomic_load(&db_pending) > 0; i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	MHD_stop_daemon(daemon_handle);
-	daemon_handle = NULL;
+	/* nothing is suspended after this: every queued request got its answer */
+	workers_stop();
+	stop_loops();
+	conn_stop();
 	pthread_mutex_lock(&keeper_mu);
 	atomic_store(&keeper_stop, true);
 	pthread_cond_signal(&keeper_cv);
@@ -834,7 +901,29 @@ void http_stop(void)
 
 int http_open_connections(void)
 {
-	return atomic_load(&open_connections);
+	struct conn_stats cs;
+	conn_stats(&cs);
+	return cs.open;
+}
+
+void http_health(struct http_health *h)
+{
+	struct conn_stats cs;
+	struct workers_stats ws;
+	conn_stats(&cs);
+	workers_stats(&ws);
+	memset(h, 0, sizeof *h);
+	h->db_reachable = ws.db_reachable;
+	h->schema = ws.schema;
+	h->schema_version = ws.schema_version;
+	h->http_workers = cs.workers;
+	h->http_alive = cs.workers_alive;
+	h->stuck_worker = cs.stuck_worker;
+	h->stuck_seconds = cs.stuck_seconds;
+	h->db_workers = ws.workers;
+	h->db_busy = ws.busy;
+	h->queued = ws.queued;
+	h->oldest_job_seconds = ws.oldest_busy_seconds;
 }
 
 int http_inflight(void)

@@ -6,6 +6,7 @@
 #include "fieldd/events.h"
 #include "fieldd/evbus.h"
 #include "fieldd/http.h"
+#include "http_int.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -123,6 +124,40 @@ void http_metrics_render(struct abuf *b)
 		  "# TYPE fieldd_http_inflight_requests gauge\nfieldd_http_inflight_requests %d\n",
 		  ps.connections, ps.reconnects, ps.failures, ps.retries, http_open_connections(),
 		  http_inflight());
+	struct conn_stats cs;
+	struct workers_stats ws;
+	conn_stats(&cs);
+	workers_stats(&ws);
+	abuf_addf(b,
+		  "# HELP fieldd_http_refused_total Connections answered 503 by the acceptor.\n"
+		  "# TYPE fieldd_http_refused_total counter\n"
+		  "fieldd_http_refused_total{reason=\"conn_limit\"} %lu\n"
+		  "fieldd_http_refused_total{reason=\"per_ip_limit\"} %lu\n"
+		  "# HELP fieldd_http_deadline_closed_total Connections closed past the head or "
+		  "body deadline.\n"
+		  "# TYPE fieldd_http_deadline_closed_total counter\n"
+		  "fieldd_http_deadline_closed_total %lu\n"
+		  "# HELP fieldd_http_workers HTTP event loops.\n"
+		  "# TYPE fieldd_http_workers gauge\nfieldd_http_workers %u\n"
+		  "# HELP fieldd_http_workers_alive HTTP event loops that answered their last "
+		  "probe in time.\n"
+		  "# TYPE fieldd_http_workers_alive gauge\nfieldd_http_workers_alive %u\n"
+		  "# HELP fieldd_db_workers Database worker threads.\n"
+		  "# TYPE fieldd_db_workers gauge\nfieldd_db_workers %u\n"
+		  "# HELP fieldd_db_workers_busy Database workers running a request.\n"
+		  "# TYPE fieldd_db_workers_busy gauge\nfieldd_db_workers_busy %u\n"
+		  "# HELP fieldd_db_job_oldest_seconds Age of the longest-running database job.\n"
+		  "# TYPE fieldd_db_job_oldest_seconds gauge\nfieldd_db_job_oldest_seconds %.3f\n"
+		  "# HELP fieldd_db_queue_length Requests waiting for a database worker.\n"
+		  "# TYPE fieldd_db_queue_length gauge\nfieldd_db_queue_length %u\n"
+		  "# HELP fieldd_db_queue_rejected_total Requests refused with 503: queue full.\n"
+		  "# TYPE fieldd_db_queue_rejected_total counter\n"
+		  "fieldd_db_queue_rejected_total %lu\n"
+		  "# HELP fieldd_db_reachable 1 when the last contact with PostgreSQL succeeded.\n"
+		  "# TYPE fieldd_db_reachable gauge\nfieldd_db_reachable %d\n",
+		  cs.refused_limit, cs.refused_per_ip, cs.deadline_closed, cs.workers,
+		  cs.workers_alive, ws.workers, ws.busy, ws.oldest_busy_seconds, ws.queued,
+		  ws.rejected, ws.db_reachable ? 1 : 0);
 	/* the live event stream (stream.c, server/jobs/events_listener.c) */
 	abuf_addf(b,
 		  "# HELP fieldd_event_streams Open GET /api/v1/events streams.\n"

@@ -258,7 +258,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token"
 # reaped children (the postmaster reaps backends when pgbench disconnects).
 
 # Thread and backend ticks, to show how a run's work spread over fieldd's
-# workers (MHD gives each connection to the worker that accepts it).
+# threads (HTTP event loops, database workers) and postgres backends.
 spread_ticks() {
 	local t p
 	for t in /proc/"$server_pid"/task/*; do
@@ -577,9 +577,9 @@ for v in BENCH_SECONDS BENCH_WARMUP BENCH_THREADS BENCH_PIN BENCH_ROUNDS BENCH_U
 done
 mean_exec_me=${pgss_me#*:}
 mean_exec_pgb=${pgss_pgb#*:}
-spread_text() { # kind -> "fieldd CPU per worker thread X %, postgres CPU per fieldd backend Y %"
+spread_text() { # kind -> "fieldd CPU per thread X %, postgres CPU per fieldd backend Y %"
 	local v=spread_$1
-	printf 'fieldd CPU per worker thread %s %%, postgres CPU per fieldd backend %s %%' "${!v%;*}" "${!v#*;}"
+	printf 'fieldd CPU per thread %s %%, postgres CPU per fieldd backend %s %%' "${!v%;*}" "${!v#*;}"
 }
 labels=$(sed 's/ /)\/(/g; s/^/(/; s/$/)/; s/healthz/a/; s/me4/b'"'"'/; s/me/b/; s/pgb/c/' <<<"$kinds")
 
@@ -640,7 +640,7 @@ section=$tmp/section.md
 	echo "- CPU µs/req: CPU time of the fieldd process, of all postgres processes and of wrk/pgbench during the measured run, divided by its requests (USER_HZ $HZ); CPU busy: each CPU's busy share during the run, whoever used it"
 	echo "- Server-side CPU per lookup: $srvcpu_me µs for (b) (fieldd + postgres) against $cpu_pgb_pg µs for (c) (postgres alone): if the server CPU were the only bottleneck, the ratio would be $r_cpu"
 	echo "- PostgreSQL executor time per lookup (pg_stat_statements \`mean_exec_time\`): $mean_exec_me µs under fieldd, $mean_exec_pgb µs under pgbench"
-	echo "- How the work spread (busiest first; MHD hands each new connection to the worker thread that accepts it, up to 10 in a row): during (b) $(spread_text me)$([ "$QUEUE" = 0 ] || echo "; during (b') $(spread_text me4)")"
+	echo "- How the work spread (busiest first; fieldd's threads: FIELDD_HTTP_THREADS HTTP event loops, which parse and reply, and N database workers, which take requests from one queue): during (b) $(spread_text me)$([ "$QUEUE" = 0 ] || echo "; during (b') $(spread_text me4)")"
 	echo '<!-- bench:session-lookup:end -->'
 } >"$section"
 
