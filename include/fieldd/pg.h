@@ -139,8 +139,9 @@ int pg_device_insert(struct db *db, struct arena *a, const char *json, int64_t *
 /* The device with its fault history; 0 rows when absent or not visible. */
 int pg_device_doc(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
 		  const char **doc);
+/* q: devices whose asset tag or serial contains it (any case); NULL for all. */
 int pg_device_list(struct db *db, struct arena *a, int64_t customer_id, const char *asset_tag,
-		   int64_t after, int limit, struct db_rows *rows);
+		   const char *q, int64_t after, int limit, struct db_rows *rows);
 int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
 
 /*

@@ -149,14 +149,18 @@ int pg_device_doc(struct db *db, struct arena *a, int64_t id, const struct viewe
 DB_STMT(q_device_list,
 	"SELECT d.id, device_doc(d)::text AS doc FROM devices d"
 	" WHERE d.id > $1::bigint AND ($3::bigint IS NULL OR d.customer_id = $3::bigint)"
-	" AND ($4::text IS NULL OR d.asset_tag = $4) ORDER BY d.id LIMIT $2::int");
+	" AND ($4::text IS NULL OR d.asset_tag = $4)"
+	/* the desk's search as one types: part of the asset tag or serial, any case */
+	" AND ($5::text IS NULL OR strpos(upper(d.asset_tag), upper($5)) > 0"
+	"   OR strpos(upper(coalesce(d.serial, '')), upper($5)) > 0)"
+	" ORDER BY d.id LIMIT $2::int");
 
 int pg_device_list(struct db *db, struct arena *a, int64_t customer_id, const char *asset_tag,
-		   int64_t after, int limit, struct db_rows *rows)
+		   const char *q, int64_t after, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_device_list, rows,
 		       DB_ARGS(num(a, after), arena_printf(a, "%d", limit),
-			       id_or_null(a, customer_id), asset_tag));
+			       id_or_null(a, customer_id), asset_tag, q));
 }
 
 DB_STMT(q_fault_codes, "SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object("

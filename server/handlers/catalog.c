@@ -123,9 +123,14 @@ int h_devices_list(struct http_req *r, struct db *db)
 		reply_problem(r, ERR_BAD_QUERY, "customer_id must be an id");
 		return 0;
 	}
+	const char *q = http_query(r, "q");
+	if (q && (!*q || strlen(q) > 100)) {
+		reply_problem(r, ERR_BAD_QUERY, "q must be 1 to 100 characters");
+		return 0;
+	}
 	struct db_rows rows;
-	int rc = pg_device_list(db, r->a, customer, http_query(r, "asset_tag"), cursor, limit + 1,
-				&rows);
+	int rc = pg_device_list(db, r->a, customer, http_query(r, "asset_tag"), q, cursor,
+				limit + 1, &rows);
 	if (rc < 0)
 		return rc;
 	reply_doc_list(r, &rows, limit);

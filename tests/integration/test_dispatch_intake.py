@@ -202,6 +202,24 @@ class R1BadInput(Base):
 
 
 # ---------------------------------------------------------------------- R11 --
+class DeviceSearch(Base):
+    def test_devices_found_by_part_of_the_asset_tag_or_serial(self):
+        tok = TOK["dispatcher"]
+        a = self.ok("POST", "/devices", {"asset_tag": "SRCH-PC-7731", "kind": "desktop",
+                                          "customer_id": CUST["staff"], "serial": "SN-ZX81"},
+                    tok, 201)
+        b = self.ok("POST", "/devices", {"asset_tag": "SRCH-PR-0042", "kind": "printer",
+                                          "customer_id": CUST["manager"]}, tok, 201)
+        ids = lambda q: [d["id"] for d in self.ok("GET", "/devices?q=" + q, None, tok)["items"]]
+        self.assertEqual(ids("srch-pc"), [a["id"]])          # any case, part of the tag
+        self.assertEqual(ids("SRCH-"), [a["id"], b["id"]])
+        self.assertEqual(ids("zx8"), [a["id"]])              # the serial
+        self.assertEqual(ids("%25"), [])                     # no wildcards: a literal %
+        self.assertEqual(ids("SRCH&customer_id=%d" % CUST["manager"]), [b["id"]])
+        self.problem(self.call("GET", "/devices?q=", None, tok), 400, "bad_query")
+        self.problem(self.call("GET", "/devices?q=" + "x" * 101, None, tok), 400, "bad_query")
+
+
 class R11DueAt(Base):
     def check_due(self, t, hours):
         created = ts(t["created_at"])
