@@ -154,6 +154,9 @@ const char *domain_checklist_item(const struct ck_item *it);
 const char *domain_checklist_item_field(const struct ck_item *it, const char **field);
 /* Who may change a completed run: leads and admins (R9). */
 bool domain_checklist_may_edit_completed(const char *role);
+/* NULL when a checklist save's "at" is acceptable: the step rule above, but
+ * not before since (the visit's arrival, or its booking before arrival). */
+const char *domain_checklist_at(long at_epoch, long now_epoch, long since_epoch);
 
 /* ---- the customer's side (domain/customer.c) ---- */
 

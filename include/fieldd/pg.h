@@ -273,14 +273,17 @@ int pg_checklist_run_ensure(struct db *db, struct arena *a, int64_t visit_id, in
 struct checklist_state {
 	int64_t run_id, template_id;
 	bool completed;
+	time_t since; /* the visit's arrival, or its booking: the earliest "at" */
 	int nitems;
 	struct ck_item *items;
 	const char **answers; /* per item: the stored value as JSON text, NULL if none */
 };
 int pg_checklist_state(struct db *db, struct arena *a, int64_t run_id, struct checklist_state *out);
 int pg_checklist_save(struct db *db, struct arena *a, int64_t run_id, const char *key,
-		      const char *value_json, const char *note, int64_t by);
-int pg_checklist_complete(struct db *db, struct arena *a, int64_t run_id, int64_t by);
+		      const char *value_json, const char *note, int64_t by, const char *at);
+/* at (RFC 3339, or NULL for now()): when the answer was given / the run completed */
+int pg_checklist_complete(struct db *db, struct arena *a, int64_t run_id, int64_t by,
+			  const char *at);
 int pg_checklist_doc(struct db *db, struct arena *a, int64_t run_id, const char **doc);
 /* For the visit's completion gate: *required = its kind has a template,
  * *complete = its run is complete. */

@@ -169,8 +169,10 @@ async function step(v, kind, body = {}) {
 
 async function saveChecklist(v, answers, complete) {
   const c = st.checklists[v.id];
+  // the moment 저장 / 점검 마침 was pressed, sent as `at` like the steps' (the outbox
+  // keeps it), so answers and the completion replayed later from a basement keep that time
+  const at = box.nowRfc3339();
   if (c) {
-    const at = box.nowRfc3339();
     const byKey = Object.fromEntries(answers.map((a) => [a.key, a]));
     const items = c.items.map((it) => (byKey[it.key] ? { ...it, answer: { value: byKey[it.key].value, note: null, by: st.user && st.user.id, at } } : it));
     st.checklists[v.id] = { ...c, items, complete: c.complete || complete };
@@ -178,7 +180,7 @@ async function saveChecklist(v, answers, complete) {
   }
   await box.enqueue({
     visitId: v.id, path: `/visits/${v.id}/checklist`, method: 'PUT', at: false,
-    body: { answers, complete }, label: ko.checklist + ' ' + ko.save, kind: 'checklist',
+    body: { answers, complete, at }, label: ko.checklist + ' ' + ko.save, kind: 'checklist',
   });
   changed();
 }

@@ -31,8 +31,10 @@ int pg_checklist_run_ensure(struct db *db, struct arena *a, int64_t visit_id, in
 
 DB_STMT(q_run_state,
 	"SELECT r.template_id, r.completed_at IS NOT NULL AS completed, i.key, i.type, i.required,"
-	" i.min, i.max, array_to_string(i.options, chr(31)) AS options, a.value::text AS answer"
-	" FROM checklist_runs r JOIN checklist_items i ON i.template_id = r.template_id"
+	" i.min, i.max, array_to_string(i.options, chr(31)) AS options, a.value::text AS answer,"
+	" extract(epoch FROM coalesce(v.arrived_at, v.created_at))::bigint AS since"
+	" FROM checklist_runs r JOIN visits v ON v.id = r.visit_id"
+	" JOIN checklist_items i ON i.template_id = r.template_id"
 	" LEFT JOIN checklist_answers a ON a.run_id = r.id AND a.key = i.key"
 	" WHERE r.id = $1::bigint ORDER BY i.position FOR UPDATE OF r");
 
@@ -45,6 +47,7 @@ int pg_checklist_state(struct db *db, struct arena *a, int64_t run_id, struct ch
 	out->run_id = run_id;
 	out->template_id = db_int(&rows, 0, "template_id");
 	out->completed = db_bool(&rows, 0, "completed");
+	out->since = (time_t)db_int(&rows, 0, "since");
 	out->nitems = rows.n;
 	out->items = arena_alloc(a, sizeof(struct ck_item) * (size_t)rows.n);
 	out->answers = arena_alloc(a, sizeof(char *) * (size_t)rows.n);
@@ -79,25 +82,30 @@ int pg_checklist_state(struct db *db, struct arena *a, int64_t run_id, struct ch
 	return rc;
 }
 
+/* at: when the answer was given (the body's "at"), NULL for now(); received_at is now() */
 DB_STMT(q_answer_save,
-	"INSERT INTO checklist_answers (run_id, key, value, note, answered_by)"
-	" VALUES ($1::bigint, $2, $3::jsonb, $4, $5::bigint)"
+	"INSERT INTO checklist_answers (run_id, key, value, note, answered_by, answered_at,"
+	" received_at) VALUES ($1::bigint, $2, $3::jsonb, $4, $5::bigint,"
+	" coalesce($6::timestamptz, now()), now())"
 	" ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note,"
-	" answered_by = EXCLUDED.answered_by, answered_at = now()");
+	" answered_by = EXCLUDED.answered_by, answered_at = EXCLUDED.answered_at,"
+	" received_at = EXCLUDED.received_at");
 
 int pg_checklist_save(struct db *db, struct arena *a, int64_t run_id, const char *key,
-		      const char *value_json, const char *note, int64_t by)
+		      const char *value_json, const char *note, int64_t by, const char *at)
 {
 	return db_exec(db, a, &q_answer_save, NULL,
-		       DB_ARGS(num(a, run_id), key, value_json, note, num(a, by)));
+		       DB_ARGS(num(a, run_id), key, value_json, note, num(a, by), at));
 }
 
-DB_STMT(q_run_complete, "UPDATE checklist_runs SET completed_at = now(), completed_by = $2::bigint"
+DB_STMT(q_run_complete, "UPDATE checklist_runs SET completed_at = coalesce($3::timestamptz, now()),"
+			" completed_received_at = now(), completed_by = $2::bigint"
 			" WHERE id = $1::bigint AND completed_at IS NULL");
 
-int pg_checklist_complete(struct db *db, struct arena *a, int64_t run_id, int64_t by)
+int pg_checklist_complete(struct db *db, struct arena *a, int64_t run_id, int64_t by,
+			  const char *at)
 {
-	return db_exec(db, a, &q_run_complete, NULL, DB_ARGS(num(a, run_id), num(a, by)));
+	return db_exec(db, a, &q_run_complete, NULL, DB_ARGS(num(a, run_id), num(a, by), at));
 }
 
 DB_STMT(q_run_doc, "SELECT checklist_doc(r)::text AS doc FROM checklist_runs r"

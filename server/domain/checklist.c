@@ -98,6 +98,22 @@ const char *domain_checklist_item_field(const struct ck_item *it, const char **f
 	return why;
 }
 
+/* The "at" of a checklist save (issue 11): the rule of a visit step's "at"
+ * (domain_step_at), but bounded below by the visit's arrival, or its booking
+ * when nobody has arrived yet, instead of the latest step: answers are given
+ * on site between the steps, so an answer pressed before the estimate but
+ * sent after it is still in order. */
+const char *domain_checklist_at(long at, long now, long since)
+{
+	if (at > now + STEP_AT_SKEW_S)
+		return "must not be in the future";
+	if (at < now - STEP_AT_WINDOW_S)
+		return "must be within the last 14 days";
+	if (at < since - STEP_AT_SKEW_S)
+		return "must not be before the visit's arrival (or its booking, before arrival)";
+	return NULL;
+}
+
 bool domain_checklist_may_edit_completed(const char *role)
 {
 	return role && (!strcmp(role, "lead") || !strcmp(role, "admin"));

@@ -7,9 +7,11 @@
 #include "fieldd/handlers.h"
 #include "fieldd/jspec.h"
 #include "fieldd/pg.h"
+#include "fieldd/util.h"
 
 #include <json-c/json.h>
 #include <string.h>
+#include <time.h>
 
 static void ck_value_of(struct json_object *v, bool present, struct ck_value *out)
 {
@@ -88,9 +90,11 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 {
 	struct json_object *answers = NULL;
 	bool complete = false;
+	const char *at = NULL; /* when the engineer pressed save (sent later from offline) */
 	const struct jfield spec[] = {
 	    {"answers", J_ARRAY, true, false, 0, 0, NULL, &answers, NULL},
 	    {"complete", J_BOOL, false, false, 0, 0, NULL, &complete, NULL},
+	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -112,6 +116,20 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 	struct checklist_state st;
 	if ((rc = pg_checklist_state(db, r->a, run, &st)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	/* the answers' and the completion's time: "at" within bounds, or now (NULL) */
+	const char *at_stored = NULL;
+	if (at) {
+		time_t t = 0, now = time(NULL);
+		util_parse_rfc3339(at, &t); /* J_TIME has checked the form */
+		const char *why = domain_checklist_at((long)t, (long)now, (long)st.since);
+		if (why) {
+			reply_invalid(r, "at", why);
+			return 0;
+		}
+		if (t < st.since) /* a phone's clock a little behind: not before the arrival */
+			t = st.since;
+		at_stored = util_rfc3339(r->a, t);
+	}
 	bool editing_completed = st.completed;
 	if (st.completed && !domain_checklist_may_edit_completed(r->user->role)) {
 		reply_problem_code(
@@ -186,8 +204,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 	json_object_put(errors);
 	for (size_t i = 0; i < n; i++) {
 		const char *val = values[i] ? jspec_dump(r->a, values[i], NULL) : "null";
-		if ((rc = pg_checklist_save(db, r->a, run, keys[i], val, notes[i], r->user->id)) <
-		    0)
+		if ((rc = pg_checklist_save(db, r->a, run, keys[i], val, notes[i], r->user->id,
+					    at_stored)) < 0)
 			return rc;
 	}
 
@@ -218,18 +236,18 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 			return 0;
 		}
 		json_object_put(missing);
-		if ((rc = pg_checklist_complete(db, r->a, run, r->user->id)) < 0)
+		if ((rc = pg_checklist_complete(db, r->a, run, r->user->id, at_stored)) < 0)
 			return rc;
-		if ((rc = pg_audit(db, r->a, v.ticket_id, v.id, r->user->id, "checklist.completed",
-				   NULL, NULL)) < 0)
+		if ((rc = pg_audit_at(db, r->a, v.ticket_id, v.id, r->user->id,
+				      "checklist.completed", NULL, NULL, at_stored)) < 0)
 			return rc;
 	}
 	const char *doc;
 	if ((rc = pg_checklist_doc(db, r->a, run, &doc)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
 	if (editing_completed && n > 0 &&
-	    (rc = pg_audit(db, r->a, v.ticket_id, v.id, r->user->id, "checklist.changed", before,
-			   doc)) < 0)
+	    (rc = pg_audit_at(db, r->a, v.ticket_id, v.id, r->user->id, "checklist.changed", before,
+			      doc, at_stored)) < 0)
 		return rc;
 	reply_doc(r, 200, doc);
 	return 0;

@@ -707,6 +707,130 @@ class Access(Base):
         r = SRV.request("GET", API + "/visits/%d/checklist" % vid)
         self.assertEqual(r.status, 401)
 
+# ------------------------------------------------------------- pressed time --
+def secs(stamp):
+    return int(dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+
+
+class PressedTime(Base):
+    """A save made offline and sent later carries "at", the moment it was pressed (issue 11):
+    the answers, the completion and the timeline keep it, the receipt time sits beside it,
+    and an "at" outside the bounds is refused naming it with nothing written."""
+
+    def booked_hours_ago(self, hours=3):
+        """A visit booked `hours` ago (as if made earlier in the day), pre-called and
+        arrived an hour before now, both with their own "at"; returns (visit, arrival)."""
+        _, v = self.visit("eng_a")
+        vid = v["id"]
+        self.sql("UPDATE visits SET created_at = now() - interval '%d hours' WHERE id = %d"
+                 % (hours, vid))
+        now = int(dt.datetime.now(SEOUL).timestamp())
+        self.ok("POST", "/visits/%d/precall" % vid, {"outcome": "reached",
+                                                     "at": iso(now - 2 * HOUR)}, "eng_a")
+        arrived = now - HOUR
+        self.ok("POST", "/visits/%d/arrive" % vid, {"at": iso(arrived)}, "eng_a")
+        return vid, arrived
+
+    def test_answers_and_completion_keep_the_pressed_time(self):
+        vid, arrived = self.booked_hours_ago()
+        # answers pressed 10 minutes after arriving, sent now
+        t_half = arrived + 600
+        keys = PC_REQUIRED[:3]
+        r = self.call("PUT", "/visits/%d/checklist" % vid,
+                      {"answers": [{"key": k, "value": PC_VALID[k]} for k in keys],
+                       "at": iso(t_half)}, "eng_a", 200)
+        sent = int(dt.datetime.now(SEOUL).timestamp())
+        doc = r.json()
+        got = {i["key"]: i["answer"] for i in doc["items"] if i["answer"]}
+        self.assertEqual(sorted(got), sorted(keys))
+        for k in keys:
+            self.assertEqual(secs(got[k]["at"]), t_half, k)
+            self.assertGreaterEqual(secs(got[k]["received_at"]), sent - 60, k)
+        self.assertFalse(doc["complete"])
+        self.assertIsNone(doc["completed_received_at"])
+        # the rest and 점검 마침, pressed 20 minutes after arriving
+        t_done = arrived + 1200
+        rest = [{"key": k, "value": PC_VALID[k]} for k in PC_REQUIRED[3:]]
+        doc = self.ok("PUT", "/visits/%d/checklist" % vid,
+                      {"answers": rest, "complete": True, "at": iso(t_done)}, "eng_a")
+        self.assertTrue(doc["complete"])
+        self.assertEqual(secs(doc["completed_at"]), t_done)
+        self.assertGreaterEqual(secs(doc["completed_received_at"]), sent - 60)
+        times = {i["key"]: secs(i["answer"]["at"]) for i in doc["items"] if i["answer"]}
+        self.assertEqual({k: times[k] for k in keys}, {k: t_half for k in keys})
+        self.assertEqual({k: times[k] for k in PC_REQUIRED[3:]},
+                         {k: t_done for k in PC_REQUIRED[3:]})
+        # the stored rows and the timeline: pressed time, receipt time beside it
+        self.assertEqual(self.sql(
+            "SELECT extract(epoch FROM completed_at)::bigint,"
+            " completed_received_at > completed_at + interval '30 minutes'"
+            " FROM checklist_runs WHERE visit_id = %d" % vid), "%d|t" % t_done)
+        self.assertEqual(self.sql(
+            "SELECT extract(epoch FROM at)::bigint, received_at > at + interval '30 minutes'"
+            " FROM audit_events WHERE visit_id = %d AND action = 'checklist.completed'" % vid),
+            "%d|t" % t_done)
+        tl = self.ok("GET", "/tickets/%d" % self.ticket_of(vid))["timeline"]
+        done = [e for e in tl if e["action"] == "checklist.completed"]
+        self.assertEqual(len(done), 1, tl)
+        self.assertEqual(secs(done[0]["at"]), t_done)
+        self.assertGreater(secs(done[0]["received_at"]), t_done + 1800)
+        # the report's checklist figures count the answer at its pressed time
+        self.assertEqual(self.sql(
+            "SELECT DISTINCT extract(epoch FROM f.answered_at)::bigint"
+            " FROM report_checklist_answers f JOIN checklist_runs r ON r.id = f.run_id"
+            " WHERE r.visit_id = %d AND f.key = '%s'" % (vid, keys[0])), str(t_half))
+
+    def ticket_of(self, vid):
+        return int(self.sql("SELECT ticket_id FROM visits WHERE id = %d" % vid))
+
+    def test_without_at_the_receipt_time(self):
+        _, v = self.visit("eng_a")
+        before = int(dt.datetime.now(SEOUL).timestamp())
+        doc = self.put(v["id"], {"power_boot": "pass"}).json()
+        a = [i["answer"] for i in doc["items"] if i["answer"]][0]
+        self.assertEqual(a["at"], a["received_at"])
+        self.assertGreaterEqual(secs(a["at"]), before - 5)
+
+    def test_clock_a_little_behind_is_recorded_as_the_arrival(self):
+        vid, arrived = self.booked_hours_ago()
+        doc = self.ok("PUT", "/visits/%d/checklist" % vid,
+                      {"answers": [{"key": "power_boot", "value": "pass"}],
+                       "at": iso(arrived - 60)}, "eng_a")
+        a = [i["answer"] for i in doc["items"] if i["key"] == "power_boot"][0]
+        self.assertEqual(secs(a["at"]), arrived)
+
+    def test_refused_at_names_it_and_writes_nothing(self):
+        vid, arrived = self.booked_hours_ago()
+        self.put(vid, {"power_boot": "pass"})  # the run exists, with one answer
+        snap = self.snapshot(vid)
+        now = int(dt.datetime.now(SEOUL).timestamp())
+        everything = [{"key": k, "value": v} for k, v in PC_VALID.items()]
+        cases = {
+            "future": (iso(now + 600), "future"),
+            "before arrival": (iso(arrived - 600), "arrival"),
+            "older than the key window": (iso(now - 15 * 24 * HOUR), "14 days"),
+            "not a time": ("yesterday", None),
+            "no offset": ("2026-11-23T10:05:00", None),
+        }
+        for what, (at, words) in cases.items():
+            with self.subTest(what=what):
+                j = self.problem(self.call("PUT", "/visits/%d/checklist" % vid,
+                                           {"answers": everything, "complete": True,
+                                            "at": at}, "eng_a"), 422, "validation_failed")
+                self.assertEqual(self.fields(j), ["at"], j)
+                if words:
+                    self.assertIn(words, json.dumps(j, ensure_ascii=False))
+                self.assertEqual(self.snapshot(vid), snap)
+        # before anyone arrived the bound is the booking
+        _, v2 = self.visit("eng_a")
+        j = self.problem(self.call("PUT", "/visits/%d/checklist" % v2["id"],
+                                   {"answers": [{"key": "power_boot", "value": "pass"}],
+                                    "at": iso(now - HOUR)}, "eng_a"), 422, "validation_failed")
+        self.assertEqual(self.fields(j), ["at"], j)
+        self.assertEqual(self.sql(
+            "SELECT count(*) FROM checklist_answers a JOIN checklist_runs r ON r.id = a.run_id"
+            " WHERE r.visit_id = %d" % v2["id"]), "0")
+
 
 if __name__ == "__main__":
     harness.main()

@@ -71,7 +71,7 @@ test('steps and checklist answers made offline land once each, with the pressed 
     else if (it.type === 'text') await page.locator(`#ck-${it.key}`).fill('2026-12-01');
     else if (it.type === 'choice') await page.locator(`#ck-${it.key}`).selectOption(it.options[0]);
   }
-  await page.getByRole('button', { name: '점검 마침' }).click();
+  await press('checklist', () => page.getByRole('button', { name: '점검 마침' }).click());
   await until(async () => /대기 6건/.test(await statusText(page)), '대기 6건 shown');
 
   // 완료, offline too
@@ -121,6 +121,15 @@ test('steps and checklist answers made offline land once each, with the pressed 
   within(s.estimate.at, pressed.estimate, 'estimate');
   within(s.consent.at, pressed.consent, 'consent');
   within(s.completed_at, pressed.complete, 'complete');
+  // the checklist too: every answer and the completion at the press of 점검 마침, while
+  // fieldd's receipt time beside them is the replay's (after 완료 was pressed)
+  const answered = cl.items.filter((i) => i.answer);
+  assert.ok(answered.length >= items.filter((i) => i.required).length, 'every required item answered');
+  for (const i of answered) within(i.answer.at, pressed.checklist, `answer ${i.key}`);
+  within(cl.completed_at, pressed.checklist, 'checklist completion');
+  assert.ok(secs(cl.completed_received_at) >= pressed.complete[0], `checklist received at ${cl.completed_received_at}, at the replay`);
+  const auditAt = sql(`SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM audit_events WHERE visit_id = ${v.id} AND action = 'checklist.completed'`);
+  within(auditAt, pressed.checklist, 'checklist.completed in the audit trail');
   await settled(page);
   assert.deepEqual(problems, []);
 });

@@ -127,7 +127,8 @@ BEGIN
 END
 $$;
 
--- (checklist_doc: last defined in 0005_performance.sql)
+-- (checklist_doc: last defined in 0005_performance.sql; received_at and
+-- completed_received_at from migration 0014)
 CREATE OR REPLACE FUNCTION checklist_doc(r checklist_runs) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT jsonb_build_object(
@@ -139,12 +140,15 @@ BEGIN
                 'required', i.required, 'min', i.min, 'max', i.max, 'unit', i.unit,
                 'options', to_jsonb(i.options))) || jsonb_build_object(
                 'answer', (SELECT jsonb_build_object('value', a.value, 'note', a.note,
-                        'by', a.answered_by, 'at', api_time(a.answered_at))
+                        'by', a.answered_by, 'at', api_time(a.answered_at),
+                        'received_at', api_time(coalesce(a.received_at, a.answered_at)))
                     FROM checklist_answers a WHERE a.run_id = r.id AND a.key = i.key))
                 ORDER BY i.position)
             FROM checklist_items i WHERE i.template_id = t.id), '[]'),
         'complete', r.completed_at IS NOT NULL,
-        'completed_at', api_time(r.completed_at), 'completed_by', r.completed_by)
+        'completed_at', api_time(r.completed_at), 'completed_by', r.completed_by,
+        -- when fieldd received the completion (completed_at is when it was pressed)
+        'completed_received_at', api_time(coalesce(r.completed_received_at, r.completed_at)))
     FROM checklist_templates t WHERE t.id = r.template_id);
 END
 $$;
