@@ -30,10 +30,10 @@ export async function load() {
 
 export const nowRfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-export async function enqueue({ visitId, path, method = 'POST', body = {}, label, at = true }) {
+export async function enqueue({ visitId, path, method = 'POST', body = {}, label, kind, at = true }) {
   const pressedAt = nowRfc3339();
   const item = {
-    visitId, path, method, label, pressedAt,
+    visitId, path, method, label, kind, pressedAt,
     body: at ? { ...body, at: pressedAt } : body,
     key: newKey(),
     state: 'waiting',
