@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -428,6 +429,10 @@ static void *acceptor_main(void *arg)
 				}
 				break;
 			}
+			/* replies leave at once: a reply queued after a resume went out in two
+			 * writes and waited for the client's delayed ACK (up to 200 ms) */
+			int one = 1;
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 			admit(fd, &sa, len);
 		}
 	}
