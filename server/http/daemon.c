@@ -51,7 +51,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define CONN_SLACK   64
 #define MAX_URL	     2048
@@ -442,59 +441,6 @@ static bool compressible(const char *ctype)
 		!strncmp(ctype, "application/problem+json", 24) || !strncmp(ctype, "text/csv", 8));
 }
 
-/* Accept-Encoding names gzip (or *) with a q-value above 0. */
-static bool accepts_gzip(struct http_req *r)
-{
-	const char *ae = http_header_get(r, "Accept-Encoding");
-	for (const char *p = ae; p && *p;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		const char *tok = p;
-		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
-			p++;
-		size_t n = (size_t)(p - tok);
-		bool name = (n == 4 && !strncasecmp(tok, "gzip", 4)) || (n == 1 && *tok == '*');
-		double q = 1;
-		const char *end = strchr(p, ',');
-		const char *qs = strstr(p, "q=");
-		if (qs && (!end || qs < end))
-			q = strtod(qs + 2, NULL);
-		if (name && q > 0)
-			return true;
-		p = end ? end : p + strlen(p);
-	}
-	return false;
-}
-
-/* body gzipped into the arena; NULL when it would not be smaller. */
-static const char *gzip_body(struct arena *a, const char *body, size_t len, size_t *out_len)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	/* a window no larger than the body, and a hash table to match: zlib clears the
-	 * table on every init, 64 KiB at the defaults for a reply of a few KiB */
-	int wbits = 9;
-	while (wbits < 15 && ((size_t)1 << wbits) < len)
-		wbits++;
-	int mem = wbits <= 13 ? wbits - 6 : 8;
-	if (deflateInit2(&z, (int)cfg.gzip_level, Z_DEFLATED, wbits + 16, mem,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return NULL;
-	size_t cap = deflateBound(&z, (uLong)len);
-	unsigned char *out = arena_alloc(a, cap);
-	z.next_in = (Bytef *)body;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	int rc = deflate(&z, Z_FINISH);
-	size_t n = z.total_out;
-	deflateEnd(&z);
-	if (rc != Z_STREAM_END || n >= len)
-		return NULL;
-	*out_len = n;
-	return (const char *)out;
-}
-
 static enum MHD_Result queue(struct http_req *r)
 {
 	r->done = true;
@@ -514,9 +460,10 @@ static enum MHD_Result queue(struct http_req *r)
 	const char *body = r->rbody ? r->rbody : "";
 	size_t len = r->rlen;
 	bool vary = compressible(r->ctype) && !r->static_reply, gzipped = false;
-	if (vary && cfg.gzip_level && len >= GZIP_MIN && accepts_gzip(r)) {
+	if (vary && cfg.gzip_level && len >= GZIP_MIN && http_accepts_gzip(r)) {
 		size_t zlen;
-		const char *z = gzip_body(r->a, body, len, &zlen);
+		const char *z = (const char *)http_gzip(r->a, (const unsigned char *)body, len,
+							(int)cfg.gzip_level, &zlen);
 		if (z) {
 			body = z;
 			len = zlen;

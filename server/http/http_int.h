@@ -72,4 +72,10 @@ int workers_schema(int *version);
 
 uint64_t http_now_ms(void);
 
+struct arena;
+/* gzip.c: Accept-Encoding names gzip (or *) with a q-value above 0. */
+bool http_accepts_gzip(struct http_req *r);
+/* p gzipped at level into the arena (arena-owned); NULL when it would not be smaller. */
+unsigned char *http_gzip(struct arena *a, const unsigned char *p, size_t n, int level, size_t *out);
+
 #endif

@@ -19,6 +19,8 @@
  * engineer app's service worker is what makes repeat starts work offline.
  */
 #define _GNU_SOURCE
+#include "http_int.h"
+
 #include "fieldd/arena.h"
 #include "fieldd/embed.h"
 #include "fieldd/http.h"
@@ -34,7 +36,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 /* written by CMakeLists.txt: {"vendor/preact.module.js", "node_modules/preact/dist/..."} */
 extern const char *const web_vendor_src[][2];
@@ -108,26 +109,6 @@ static const char *etag_of(struct arena *a, const unsigned char *p, size_t n, co
 	return arena_printf(a, "\"%.32s%s\"", hex, suffix);
 }
 
-/* p gzipped at level into the arena; NULL when not smaller. */
-static unsigned char *gzip_of(struct arena *a, const unsigned char *p, size_t n, int level,
-			      size_t *out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-		return NULL;
-	size_t cap = deflateBound(&z, (uLong)n);
-	unsigned char *buf = arena_alloc(a, cap);
-	z.next_in = (Bytef *)p;
-	z.avail_in = (uInt)n;
-	z.next_out = buf;
-	z.avail_out = (uInt)cap;
-	int rc = deflate(&z, Z_FINISH);
-	*out = z.total_out;
-	deflateEnd(&z);
-	return rc == Z_STREAM_END && *out < n ? buf : NULL;
-}
-
 /*
  * The page's policy: only this origin's scripts, styles, images, workers and
  * fetches; no inline script except the import maps the page itself carries,
@@ -175,7 +156,7 @@ static void describe(struct arena *a, struct web_file *f, int gzip_level)
 	f->gzlen = 0;
 	int t = type_index(f->name);
 	if (t >= 0 && types[t].compress)
-		f->gz = gzip_of(a, f->data, f->len, gzip_level, &f->gzlen);
+		f->gz = http_gzip(a, f->data, f->len, gzip_level, &f->gzlen);
 	f->gz_etag = f->gz ? etag_of(a, f->data, f->len, "-gz") : NULL;
 	f->csp = is_html(f->name) ? csp_for(a, f->data, f->len) : NULL;
 }
@@ -287,33 +268,9 @@ static bool lookup(struct http_req *r, const char *name, struct web_file *out, b
 	return true;
 }
 
-/* Accept-Encoding names gzip (or *) with a q-value above 0. */
-static bool accepts_gzip(struct http_req *r)
-{
-	const char *ae = http_header_get(r, "Accept-Encoding");
-	for (const char *p = ae; p && *p;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		const char *tok = p;
-		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
-			p++;
-		size_t n = (size_t)(p - tok);
-		bool name = (n == 4 && !strncasecmp(tok, "gzip", 4)) || (n == 1 && *tok == '*');
-		double q = 1;
-		const char *end = strchr(p, ',');
-		const char *qs = strstr(p, "q=");
-		if (qs && (!end || qs < end))
-			q = strtod(qs + 2, NULL);
-		if (name && q > 0)
-			return true;
-		p = end ? end : p + strlen(p);
-	}
-	return false;
-}
-
 static void reply_file(struct http_req *r, const struct web_file *f, const char *vary)
 {
-	bool z = f->gz && accepts_gzip(r);
+	bool z = f->gz && http_accepts_gzip(r);
 	const char *etag = z ? f->gz_etag : f->etag;
 	if (http_not_modified(r, etag, 0))
 		reply_empty(r, 304);
