@@ -11,10 +11,10 @@
  * POST /api/v1/notifications/{id}/resend
  *
  * An unknown code and an expired one (the ticket closed more than
- * FIELDD_TRACKING_DAYS ago, default 30) get the same 404. Misses are counted
- * per client address; past FIELDD_TRACKING_MISSES (default 30) in ten minutes
- * that address gets 429 for every code until the window ends, which makes
- * guessing codes (43 random base64url characters) hopeless on top of hopeless.
+ * FIELDD_TRACKING_DAYS ago, default 30) get the same 404. The routes are
+ * ROUTE_GUESS_LIMITED: http/guess.c counts the 404s per client address, as for
+ * calendar feeds (FIELDD_CODE_MISSES), which makes guessing codes (43 random
+ * base64url characters) hopeless on top of hopeless.
  */
 #include "fieldd/arena.h"
 #include "fieldd/cases.h"
@@ -37,7 +37,7 @@
 
 /* ---- settings ---- */
 
-static int expire_days = 30, miss_limit = 30;
+static int expire_days = 30;
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
 static int env_or(const char *name, int def, int lo, int hi)
@@ -53,58 +53,12 @@ static int env_or(const char *name, int def, int lo, int hi)
 static void settings_load(void)
 {
 	expire_days = env_or("FIELDD_TRACKING_DAYS", 30, 1, 3650);
-	miss_limit = env_or("FIELDD_TRACKING_MISSES", 30, 1, 1000000);
 }
 
 int public_tracking_days(void)
 {
 	pthread_once(&settings_once, settings_load);
 	return expire_days;
-}
-
-/* ---- misses per client address ---- */
-
-#define MISS_SLOTS  1024
-#define MISS_WINDOW 600 /* seconds */
-
-static struct miss {
-	char addr[48];
-	time_t start;
-	int n;
-} misses[MISS_SLOTS];
-static pthread_mutex_t miss_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static struct miss *miss_slot(const char *addr)
-{
-	unsigned h = 2166136261u;
-	for (const char *p = addr; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return &misses[h % MISS_SLOTS];
-}
-
-/* True when addr may look up codes now. */
-static bool miss_allowed(const char *addr)
-{
-	pthread_mutex_lock(&miss_mu);
-	struct miss *m = miss_slot(addr);
-	time_t now = time(NULL);
-	bool ok = strcmp(m->addr, addr) || now - m->start >= MISS_WINDOW || m->n < miss_limit;
-	pthread_mutex_unlock(&miss_mu);
-	return ok;
-}
-
-static void miss_count(const char *addr)
-{
-	pthread_mutex_lock(&miss_mu);
-	struct miss *m = miss_slot(addr);
-	time_t now = time(NULL);
-	if (strcmp(m->addr, addr) || now - m->start >= MISS_WINDOW) {
-		snprintf(m->addr, sizeof m->addr, "%s", addr);
-		m->start = now;
-		m->n = 0;
-	}
-	m->n++;
-	pthread_mutex_unlock(&miss_mu);
 }
 
 /* A code as fieldd issues them: base64url. */
@@ -137,20 +91,11 @@ static void public_headers(struct http_req *r);
 static int lookup(struct http_req *r, struct db *db, bool html, struct public_ticket *t)
 {
 	pthread_once(&settings_once, settings_load);
-	const char *addr = http_client_addr(r);
 	const char *code = http_param(r, 0);
-	if (!miss_allowed(addr)) {
-		reply_problem(r, ERR_RATE_LIMITED,
-			      "too many unknown tracking codes; try again later");
-		reply_add_header(r, "Retry-After", "600");
-		public_headers(r);
-		return 0;
-	}
 	int rc = code_ok(code) ? pg_public_ticket(db, r->a, code, expire_days, t) : 0;
 	if (rc < 0)
 		return rc;
-	if (rc == 0) {
-		miss_count(addr);
+	if (rc == 0) { /* counted by http/guess.c: the route is ROUTE_GUESS_LIMITED */
 		const char *accept = http_header_get(r, "Accept");
 		if (html && accept && strstr(accept, "text/html"))
 			reply_raw(r, 404, "text/html; charset=utf-8", not_found_html,

@@ -139,12 +139,13 @@ const struct route handler_routes[] = {
     {"GET", "/t/{tracking}/appointment.ics", h_appointment_ics, BODY_NONE, 0, 0, TX_READ,
      ROUTE_GUESS_LIMITED},
     /* the customer's side: no login, the tracking code is the credential (public.c) */
-    {"GET", "/t/{tracking}", h_track_page, BODY_NONE, 0, 0, TX_READ, 0},
+    {"GET", "/t/{tracking}", h_track_page, BODY_NONE, 0, 0, TX_READ, ROUTE_GUESS_LIMITED},
     {"POST", "/t/{tracking}/survey", h_track_survey_form, BODY_FORM, 16 * KB, 0, TX_WRITE,
-     ROUTE_NO_IDEMPOTENCY},
-    {"GET", "/api/v1/public/{tracking}", h_public_get, BODY_NONE, 0, 0, TX_READ, 0},
+     ROUTE_NO_IDEMPOTENCY | ROUTE_GUESS_LIMITED},
+    {"GET", "/api/v1/public/{tracking}", h_public_get, BODY_NONE, 0, 0, TX_READ,
+     ROUTE_GUESS_LIMITED},
     {"POST", "/api/v1/public/{tracking}/survey", h_public_survey, BODY_JSON, 8 * KB, 0, TX_WRITE,
-     ROUTE_NO_IDEMPOTENCY},
+     ROUTE_NO_IDEMPOTENCY | ROUTE_GUESS_LIMITED},
 };
 
 const size_t handler_nroutes = sizeof handler_routes / sizeof handler_routes[0];

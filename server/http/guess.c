@@ -3,7 +3,7 @@
  * and the tracking codes (/t/{tracking}/...), routes flagged
  * ROUTE_GUESS_LIMITED. Their codes carry 256 bits, so guessing is hopeless
  * anyway; this keeps a scanner from trying at line rate and from filling the
- * log. Each client address may earn GUESS_MAX 404s on these routes per
+ * log. Each client address may earn FIELDD_CODE_MISSES (default 20) 404s on these routes per
  * GUESS_WINDOW_S; past that every request to them answers 429 with
  * Retry-After (the end of the window) without touching the database. A hit
  * (200, 304) never counts, so a calendar app polling a good URL is never
@@ -11,7 +11,7 @@
  *
  * The counts live in this process's memory, in a fixed table: they are lost
  * on restart and not shared between fieldd processes behind one balancer (a
- * scanner then gets GUESS_MAX per process per window), which is acceptable
+ * scanner then gets FIELDD_CODE_MISSES (default 20) per process per window), which is acceptable
  * for a limit that only slows down a hopeless search. When the table is full
  * an address shares a slot with another: both are then counted together,
  * which can only make the limit stricter for them.
@@ -20,13 +20,13 @@
 #include "fieldd/http.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define GUESS_SLOTS    4096
 #define GUESS_PROBE    8
-#define GUESS_MAX      20
 #define GUESS_WINDOW_S 600
 
 struct guess_slot {
@@ -37,6 +37,18 @@ struct guess_slot {
 
 static struct guess_slot slots[GUESS_SLOTS];
 static pthread_mutex_t guess_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* FIELDD_CODE_MISSES: 404s an address may earn per window (default 20). */
+static unsigned guess_max = 20;
+static pthread_once_t guess_once = PTHREAD_ONCE_INIT;
+static void guess_load(void)
+{
+	const char *v = getenv("FIELDD_CODE_MISSES");
+	char *end;
+	long n = v && *v ? strtol(v, &end, 10) : 0;
+	if (v && *v && !*end && n >= 1 && n <= 1000000)
+		guess_max = (unsigned)n;
+}
 
 static unsigned hash(const char *s)
 {
@@ -76,6 +88,7 @@ static struct guess_slot *slot_for(const char *addr, time_t now)
 
 bool http_guess_allowed(struct http_req *r)
 {
+	pthread_once(&guess_once, guess_load);
 	const char *addr = http_client_addr(r);
 	time_t now = now_s();
 	long wait = 0;
@@ -85,7 +98,7 @@ bool http_guess_allowed(struct http_req *r)
 		s->window_start = now;
 		s->misses = 0;
 	}
-	if (s->misses >= GUESS_MAX)
+	if (s->misses >= guess_max)
 		wait = (long)(s->window_start + GUESS_WINDOW_S - now);
 	pthread_mutex_unlock(&guess_mu);
 	if (wait <= 0)

@@ -26,7 +26,7 @@ MISSES = 12
 
 def setUpModule():
     global ORG
-    ORG = icaltest.Org(env=delivery_env(FIELDD_TRACKING_MISSES=str(MISSES),
+    ORG = icaltest.Org(env=delivery_env(FIELDD_CODE_MISSES=str(MISSES),
                                         FIELDD_TRACKING_DAYS="7"))
 
 
