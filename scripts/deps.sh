@@ -8,7 +8,7 @@ libical-dev libsodium-dev zlib1g-dev postgresql-15 postgresql-client-15 python3 
 PKGS="$PKGS python3-icalendar vdirsyncer khal"
 # the outbox (libcurl: SMTP and webhooks) and its tests: a real SMTP server, swaks to compare
 PKGS="$PKGS libcurl4-openssl-dev python3-aiosmtpd swaks"
-# the tracking page in a real browser (tests/track, playwright-core drives Debian's chromium)
+# the tracking page in a real browser (tests/web, playwright-core drives Debian's chromium)
 PKGS="$PKGS chromium"
 # the browser tests of the web apps (tests/web): Hangul fonts for chromium
 PKGS="$PKGS fonts-nanum"

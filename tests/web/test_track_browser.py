@@ -1,8 +1,8 @@
-"""The customer's tracking page in a real browser (tests/track/track_browser.mjs: Debian's
+"""The customer's tracking page in a real browser (tests/web/track_browser.mjs: Debian's
 chromium through playwright-core, JavaScript off, 320 px, axe-core WCAG 2.x A/AA): a running
 fieldd with a confirmed visit and a completed one; the survey sent with the plain form.
 
-Run: FIELDD_BIN=build/dev/fieldd /usr/bin/python3 tests/track/test_track_browser.py
+Run: FIELDD_BIN=build/dev/fieldd /usr/bin/python3 tests/web/test_track_browser.py
 (scripts/npm.sh installs playwright-core and axe-core from package-lock.json).
 """
 
