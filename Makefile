@@ -16,6 +16,7 @@ deps:
 	@sh scripts/deps.sh
 
 build: deps
+	@sh scripts/mhd.sh
 	@sh scripts/npm.sh mobile-web
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j$(JOBS)

@@ -2,8 +2,8 @@
 # Installs the Debian packages fieldd needs to build, run and test.
 # As root it runs apt-get; otherwise it prints the command to run and stops.
 set -eu
-PKGS="cmake gcc make pkg-config libmicrohttpd-dev libpq-dev libjson-c-dev
-libical-dev libsodium-dev zlib1g-dev postgresql-15 postgresql-client-15 python3 procps tzdata"
+PKGS="cmake gcc make pkg-config libpq-dev libjson-c-dev
+libical-dev libsodium-dev zlib1g-dev patch postgresql-15 postgresql-client-15 python3 procps tzdata"
 # the calendar tests (tests/ical): independent parsers and a real client
 PKGS="$PKGS python3-icalendar vdirsyncer khal"
 # the outbox (libcurl: SMTP and webhooks) and its tests: a real SMTP server, swaks to compare

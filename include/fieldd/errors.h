@@ -43,7 +43,11 @@
 	X(ERR_BAD_HOST, 400, "bad_host", "Missing or repeated Host header")                        \
 	X(ERR_TRANSFER_CODING, 501, "transfer_coding_not_implemented",                             \
 	  "Transfer coding not implemented")                                                       \
-	X(ERR_METRICS_FORBIDDEN, 403, "metrics_forbidden", "Metrics not open to this address")
+	X(ERR_METRICS_FORBIDDEN, 403, "metrics_forbidden", "Metrics not open to this address")     \
+	/* answered by libmicrohttpd itself (scripts/mhd/problem-json.patch) */                    \
+	X(ERR_HEADERS_TOO_LARGE, 431, "headers_too_large", "Request header fields too large")      \
+	X(ERR_METHOD_NOT_IMPLEMENTED, 501, "method_not_implemented", "Method not implemented")     \
+	X(ERR_HTTP_VERSION, 505, "http_version_not_supported", "HTTP version not supported")
 
 enum err_id {
 #define FIELDD_ERR_ENUM(id, st, code, title) id,

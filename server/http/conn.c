@@ -11,8 +11,9 @@
  * fewest connections, through MHD_add_connection(). Each daemon's own limit
  * is set well above FIELDD_CONN_LIMIT and its per-address limit is off, so
  * libmicrohttpd never takes its refusal path: in 0.9.75 a daemon refusing an
- * added connection at its limit returns without releasing a mutex, and that
- * event loop (and with it SIGTERM) hangs for good.
+ * added connection at its limit returned without releasing a mutex, and that
+ * event loop (and with it SIGTERM) hung for good. 1.0.1, which make builds,
+ * fixed it; the limit stays out of reach all the same.
  *
  * Deadlines: libmicrohttpd's timeout counts idle time only. Each connection
  * is tracked from MHD's "started" notification to its "closed" one with its

@@ -2,10 +2,11 @@
  * Message framing checks (RFC 9112 §6.1, §6.3, §3.2), run on the first call
  * of a request, before routing.
  *
- * libmicrohttpd 0.9.75 frames a request by the first Content-Length it sees
- * and prefers Transfer-Encoding over Content-Length without complaint, reads
- * a body of an unknown transfer coding until the client closes, and accepts
- * HTTP/1.1 without Host. Each of these lets a front proxy and fieldd disagree
+ * libmicrohttpd frames a request by the first Content-Length it sees (0.9.75
+ * also preferred Transfer-Encoding over Content-Length without complaint,
+ * read a body of an unknown transfer coding until the client closed, and
+ * accepted HTTP/1.1 without Host; 1.0.1 refuses those itself, in problem+json
+ * through scripts/mhd/problem-json.patch). Each lets a front proxy and fieldd disagree
  * on where a request ends (request smuggling), so fieldd refuses them here,
  * answers problem+json with "Connection: close", and MHD, seeing a reply
  * queued before the body was read, discards the rest of the connection's
