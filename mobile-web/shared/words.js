@@ -152,7 +152,7 @@ export const desk = {
   comment: '고객 의견',
   surveyCandidates: '만족도 낮은 평가 (민원 후보)',
   plans: '작업 계획',
-  planStatus: { draft: '작성 중', submitted: '승인 대기', approved: '승인됨', rejected: '반려', in_progress: '작업 중', completed: '완료 보고' },
+  planStatus: { draft: '작성 중', submitted: '승인 대기', approved: '승인됨', rejected: '반려', in_progress: '작업 중', completed: '완료' },
   approve: '승인',
   reject: '반려',
   rejectReason: '반려 사유',
