@@ -72,9 +72,7 @@ function StepForm({ c, onDone }) {
 
 function Complaint({ c, onDone }) {
   return html`<li class="panel" data-complaint=${c.id}>
-    <div><strong>민원 ${c.id}</strong> <span class="st">${desk.complaintStatus[c.status] || c.status}</span>
-      · ${c.customer && c.customer.name}
-      ${c.ticket && html` · <a href=${'#/tickets/' + c.ticket.id}>${c.ticket.number}</a>`}</div>
+    <div><strong>민원 ${c.id}</strong> <span class="st">${desk.complaintStatus[c.status] || c.status}</span>${' · ' + ((c.customer && c.customer.name) || '')}${c.ticket && html` · <a href=${'#/tickets/' + c.ticket.id}>${c.ticket.number}</a>`}</div>
     <div class="note">${when(c.received_at)} · ${board.channel[c.channel] || (c.channel === 'survey' ? '만족도 조사' : c.channel)}</div>
     <p>${c.description}</p>
     ${c.cause && html`<div>${desk.cause}: ${c.cause}</div>`}

@@ -47,9 +47,7 @@ function ResendButton({ n, onDone }) {
 
 function Row({ n, dead, onDone }) {
   return html`<li class="panel" data-notification=${n.id}>
-    <div><strong>${board.template[n.template] || n.template}</strong>
-      · ${desk.channel[n.channel] || n.channel}
-      ${n.ticket_id && html` · <a href=${'#/tickets/' + n.ticket_id}>${n.ticket_number || '#' + n.ticket_id}</a>`}</div>
+    <div><strong>${board.template[n.template] || n.template}</strong>${' · ' + (desk.channel[n.channel] || n.channel)}${n.ticket_id && html` · <a href=${'#/tickets/' + n.ticket_id}>${n.ticket_number || '#' + n.ticket_id}</a>`}</div>
     <div class="note">${when(n.created_at)} · ${desk.attempts(n.attempts)}${!dead && n.next_attempt_at ? ` · ${desk.nextTry} ${when(n.next_attempt_at)}` : ''}</div>
     <div>${desk.reason}: <span class="reason">${n.last_error || '—'}</span></div>
     ${dead && html`<${ResendButton} n=${n} onDone=${onDone} />`}

@@ -49,8 +49,7 @@ function Decide({ p, onDone }) {
 
 function Plan({ p, onDone }) {
   return html`<li class="panel" data-plan=${p.id}>
-    <div><strong>${p.title}</strong> <span class="st">${desk.planStatus[p.status] || p.status}</span>
-      · ${p.team && p.team.name}${p.division ? ' · ' + p.division : ''}</div>
+    <div><strong>${p.title}</strong> <span class="st">${desk.planStatus[p.status] || p.status}</span>${' · ' + ((p.team && p.team.name) || '')}${p.division ? ' · ' + p.division : ''}</div>
     <div class="note">${p.planned_start ? when(p.planned_start) + ' – ' + when(p.planned_end) : '일정 미정'}
       · 접수 ${p.tickets.length}건 · 방문 ${p.visits.length}건${p.submitted_by ? ' · 올린 사람 ' + p.submitted_by.name : ''}</div>
     <p>${p.description}</p>
