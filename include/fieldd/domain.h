@@ -49,7 +49,7 @@ extern const char *const domain_priorities[];	 /* P1..P4 */
 extern const char *const domain_verifications[]; /* R1 methods */
 extern const char *const domain_channels[];	 /* how a fault was reported */
 extern const char *const domain_ranks[];
-extern const char *const domain_contact_channels[]; /* sms, email, phone */
+extern const char *const domain_contact_channels[]; /* sms, email, phone, kakao */
 
 struct intake_rules {
 	int sla_hours[4];			      /* due_at - created_at for P1..P4 (R11) */

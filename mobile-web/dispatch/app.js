@@ -1,12 +1,16 @@
 // fieldd dispatcher's board (/dispatch/): the lanes of what needs a person now, the day of
 // people x time, the ticket page, intake at the desk with the proposal preview, reports.
-// Hash routes: #/ (lanes), #/day/YYYY-MM-DD, #/intake, #/tickets/{id}, #/reports.
+// Hash routes: #/ (lanes), #/day/YYYY-MM-DD, #/intake, #/tickets/{id}, #/reports,
+// #/outbox, #/complaints, #/plans (outbox.js, complaints.js, plans.js).
 // Live: every event of GET /api/v1/events (live.js) makes the screen refetch what it names.
 import { html, render, useState, useEffect, useRef, imeGuard } from '/shared/ui.js';
 import { api, ApiError, newKey } from '/shared/api.js';
-import { ko, problems, explain as explainBase, escalation, faults, hm, day, seoulDate } from '/shared/words.js';
+import { ko, problems, explain as explainBase, escalation, faults, hm, day, seoulDate, desk } from '/shared/words.js';
 import { onEvent } from '/dispatch/live.js';
 import { BarChart } from '/dispatch/charts.js';
+import { Outbox } from '/dispatch/outbox.js';
+import { Complaints } from '/dispatch/complaints.js';
+import { Plans } from '/dispatch/plans.js';
 
 // ------------------------------------------------------------ words ------
 // The board's own words (SPEC §7: 접수, 배정, 지연 안내, the status words of ko.status).
@@ -51,7 +55,7 @@ export function explain(p) {
     return '입력한 내용을 확인해 주세요. (' + p.errors.map((e) => deskFields[e.field] || e.field).join(', ') + ')';
   return deskProblems[p.code] || explainBase(p);
 }
-const failText = (e) => (e instanceof ApiError ? explain(e.problem) : '서버에 연결할 수 없습니다.');
+export const failText = (e) => (e instanceof ApiError ? explain(e.problem) : '서버에 연결할 수 없습니다.');
 
 export const metricNames = {
   first_visit_resolution: '첫 방문 해결 (R6)',
@@ -72,7 +76,7 @@ export const rateText = (metric, r) =>
   r.rate == null ? '—' : metric === 'satisfaction' ? r.rate.toFixed(1) : (r.rate * 100).toFixed(1) + '%';
 
 // ------------------------------------------------------------ state ------
-const st = { me: null, users: {}, teams: [], faultCodes: [], route: parseRoute() };
+export const st = { me: null, users: {}, teams: [], faultCodes: [], route: parseRoute() };
 const OPEN = new Set(['new', 'scheduled', 'in_progress']);
 const SOON_MS = 2 * 3600 * 1000; // "about to be overdue": due within two hours
 
@@ -83,13 +87,16 @@ function parseRoute() {
   if ((m = h.match(/^#\/day(?:\/(\d{4}-\d{2}-\d{2}))?/))) return { page: 'day', date: m[1] || seoulDate() };
   if (h.startsWith('#/intake')) return { page: 'intake' };
   if (h.startsWith('#/reports')) return { page: 'reports' };
+  if (h.startsWith('#/outbox')) return { page: 'outbox' };
+  if (h.startsWith('#/complaints')) return { page: 'complaints' };
+  if (h.startsWith('#/plans')) return { page: 'plans' };
   return { page: 'lanes' };
 }
 
-const toLogin = () => location.replace('/?next=' + encodeURIComponent(location.pathname + location.hash));
+export const toLogin = () => location.replace('/?next=' + encodeURIComponent(location.pathname + location.hash));
 
 // Every page of a list (lists answer {items, next_cursor}), up to `max` items.
-async function all(path, max = 1000) {
+export async function all(path, max = 1000) {
   const out = [];
   let cursor = null;
   do {
@@ -101,7 +108,7 @@ async function all(path, max = 1000) {
   return out;
 }
 
-const personName = (id) => (id == null ? '' : (st.users[id] && st.users[id].name) || '#' + id);
+export const personName = (id) => (id == null ? '' : (st.users[id] && st.users[id].name) || '#' + id);
 const isLead = () => st.me && st.me.role === 'lead';
 const myTeam = () => (isLead() ? st.teams.find((t) => t.lead_id === st.me.id) : null);
 // The people a lead works with: their team and themselves; everyone for the desk.
@@ -119,11 +126,11 @@ const toLocal = (iso) => {
   const d = new Date(new Date(iso).getTime() + 9 * 3600000);
   return d.toISOString().slice(0, 16);
 };
-const when = (iso) => (iso ? `${day(iso)} ${hm(iso)}` : '');
+export const when = (iso) => (iso ? `${day(iso)} ${hm(iso)}` : '');
 
 // Refetch what an event names when it names something the screen shows. Events about the
 // same row within 50 ms are one refetch; events about different rows each get theirs.
-function useLive(match, reload) {
+export function useLive(match, reload) {
   const ref = useRef({ match, reload, timers: new Map() });
   ref.current.match = match;
   ref.current.reload = reload;
@@ -151,13 +158,14 @@ function Nav() {
     <nav aria-label="상황판 메뉴">
       ${link('#/', 'lanes', '상황판')} ${link('#/day/' + seoulDate(), 'day', '일정')}
       ${link('#/intake', 'intake', '접수하기')} ${link('#/reports', 'reports', '보고서')}
+      ${link('#/outbox', 'outbox', desk.outbox)} ${link('#/complaints', 'complaints', desk.complaints)} ${link('#/plans', 'plans', desk.plans)}
     </nav>
     <span class="who">${st.me.name} (${({ admin: '관리자', dispatcher: '상황실', lead: '팀장' })[st.me.role] || st.me.role})</span>
     <button type="button" onClick=${out}>${ko.signOut}</button>
   </header>`;
 }
 
-function Problem({ text }) {
+export function Problem({ text }) {
   return text ? html`<p class="problem" role="alert">${text}</p>` : null;
 }
 
@@ -757,6 +765,9 @@ function App() {
     : r.page === 'day' ? html`<${DayView} date=${r.date} />`
     : r.page === 'intake' ? html`<${Intake} />`
     : r.page === 'reports' ? html`<${Reports} />`
+    : r.page === 'outbox' ? html`<${Outbox} />`
+    : r.page === 'complaints' ? html`<${Complaints} />`
+    : r.page === 'plans' ? html`<${Plans} />`
     : html`<${Lanes} />`;
   return html`<${Nav} />${page}`;
 }

@@ -37,7 +37,7 @@ function start() {
   const open = () => {
     const url = '/api/v1/events' + (lastId != null ? '?last_event_id=' + encodeURIComponent(lastId) : '');
     const es = new EventSource(url, { withCredentials: true });
-    for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'resync']) es.addEventListener(k, pass);
+    for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'complaint', 'work_plan', 'resync']) es.addEventListener(k, pass);
     es.onmessage = pass;
     // EventSource retries by itself after a network error, but gives up for good on an
     // HTTP error (a 503 from a restarting server or a proxy): then try again here,

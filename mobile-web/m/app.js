@@ -5,6 +5,7 @@ import { api, ApiError, homeOf } from '/shared/api.js';
 import { kv } from '/shared/store.js';
 import * as box from '/shared/outbox.js';
 import { ko, explain, escalation, faults, hm, windowText, seoulDate } from '/shared/words.js';
+import { initPlans, loadPlans, planSent, PlanOnVisit, MyPlans } from '/m/plans.js';
 
 // ---------------------------------------------------------------- state --
 const st = {
@@ -20,6 +21,7 @@ const st = {
 };
 let redraw = () => {};
 const changed = () => redraw();
+initPlans(changed, () => st.user);
 
 function parseRoute() {
   const m = location.hash.match(/^#\/visits\/(\d+)(\/checklist)?/);
@@ -186,6 +188,7 @@ async function saveChecklist(v, answers, complete) {
 }
 
 box.whenSent(async (item, res) => {
+  if (item.plan) return planSent(item, res); // a work plan's step (m/plans.js)
   if (res && item.kind === 'checklist') {
     st.checklists[item.visitId] = res;
     await kv.set('checklist:' + item.visitId, res);
@@ -309,6 +312,7 @@ function DayPage({ sync }) {
         <span>${faultName(t.fault_code)}${repeatOf(v) > 1 ? ` · 같은 고장 ${repeatOf(v)}회째` : ''}</span> <${Badges} v=${v} />
       </a></li>`;
     })}</ul>
+    <${MyPlans} />
     <${Calendar} />
   </main>`;
 }
@@ -395,6 +399,7 @@ function VisitPage({ id, sync }) {
           ${steps.slice(1).map((s) => html`<button type="button" key=${s} class=${s === 'cancel' ? 'danger' : ''} onClick=${() => press(s)}>${STEP_LABEL[s]}</button>`)}`}
       ${checklist && steps[0] !== 'checklist' && !open && html`<p><a class="button" href=${`#/visits/${id}/checklist`}>${ko.checklist}</a> ${checklist.complete ? '마침' : '아직 마치지 않음'}</p>`}
     </section>
+    <${PlanOnVisit} v=${v} key=${'plan' + id} />
     <${History} dev=${dev} ticketId=${t.id} />
   </main>`;
 }
@@ -639,6 +644,7 @@ async function start() {
   route();
   loadDay(st.date);
   loadFaults();
+  loadPlans();
   box.replay();
 }
 
@@ -658,7 +664,7 @@ box.subscribe(() => {
   // after a replay the cached day is stale: fetch it again when nothing waits
   if (box.sync.online && !box.sync.sending && !box.sync.items.some((i) => i.state === 'waiting')) {
     clearTimeout(start.t);
-    start.t = setTimeout(() => loadDay(st.date), 300);
+    start.t = setTimeout(() => { loadDay(st.date); loadPlans(); }, 300);
   }
 });
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => {});

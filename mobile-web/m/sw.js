@@ -4,7 +4,7 @@
 // day's visits and checklists live in IndexedDB, writes go through the app's outbox.
 const CACHE = 'fieldd-m-v1';
 const SHELL = [
-  '/m/', '/m/app.js', '/m/manifest.webmanifest', '/m/icon.svg',
+  '/m/', '/m/app.js', '/m/plans.js', '/m/manifest.webmanifest', '/m/icon.svg',
   '/shared/ui.js', '/shared/api.js', '/shared/store.js', '/shared/outbox.js',
   '/shared/words.js', '/shared/styles.css',
   '/vendor/preact.module.js', '/vendor/hooks.module.js', '/vendor/htm.module.js',

@@ -129,3 +129,40 @@ export function seoulDate(d = new Date(), plusDays = 0) {
   const t = new Date(d.getTime() + plusDays * 86400000);
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(t);
 }
+
+// The desk's words for the outbox, complaints (R13) and work plans (R12): the names of
+// the board's controls, worded like the charters (민원 접수 → 원인 분석 → 처리 → 결과
+// 통보 → 고객 의견; 계획 → 승인 → 작업 → 완료 보고).
+export const desk = {
+  outbox: '알림 발송',
+  dead: '보내지 못한 알림',
+  retrying: '다시 보내는 중',
+  resend: '다시 보내기',
+  reason: '실패 사유',
+  attempts: (n) => `${n}번 시도`,
+  nextTry: '다음 시도',
+  complaints: '민원',
+  complaintStatus: { received: '접수', analysed: '원인 분석', resolved: '처리', notified: '결과 통보', closed: '종결' },
+  // the next step of a complaint in each status, as its button says it
+  complaintStep: { received: '원인 분석 기록', analysed: '처리 결과 기록', resolved: '결과 통보', notified: '고객 의견 기록' },
+  cause: '원인',
+  action: '처리 내용',
+  voucher: '상품권 보상',
+  voucherAmount: '상품권 금액(원)',
+  training: '고객응대교육 실시',
+  staff: '교육 대상 직원',
+  rating: '고객 만족도 (1–5)',
+  comment: '고객 의견',
+  surveyCandidates: '만족도 낮은 평가 (민원 후보)',
+  plans: '작업 계획',
+  planStatus: { draft: '작성 중', submitted: '승인 대기', approved: '승인됨', rejected: '반려', in_progress: '작업 중', completed: '완료' },
+  approve: '승인',
+  reject: '반려',
+  rejectReason: '반려 사유',
+  startPlan: '작업 시작',
+  completePlan: '완료 보고',
+  report: '완료 보고서',
+  plan: '작업 계획',
+  myPlans: '내 작업 계획',
+  channel: { sms: '문자', email: '이메일', phone: '전화', push: '앱 알림', kakao: '카카오톡' },
+};

@@ -8,7 +8,7 @@ const char *const domain_priorities[] = {"P1", "P2", "P3", "P4", NULL};
 const char *const domain_verifications[] = {"callback", "employee_id", "in_person", "sso", NULL};
 const char *const domain_channels[] = {"phone", "web", "email", "walk_in", "app", NULL};
 const char *const domain_ranks[] = {"staff", "manager", "dept_head", "executive", NULL};
-const char *const domain_contact_channels[] = {"sms", "email", "phone", NULL};
+const char *const domain_contact_channels[] = {"sms", "email", "phone", "kakao", NULL};
 
 void domain_intake_defaults(struct intake_rules *r)
 {

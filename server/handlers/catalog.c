@@ -236,7 +236,9 @@ int h_notifications_list(struct http_req *r, struct db *db)
 		reply_problem(r, ERR_BAD_QUERY, "ticket_id must be an id");
 		return 0;
 	}
-	static const char *const statuses[] = {"queued", "sent", "dead", "skipped", NULL};
+	/* retrying: queued again after a failed attempt (the board's outbox panel) */
+	static const char *const statuses[] = {"queued",  "sent",     "dead",
+					       "skipped", "retrying", NULL};
 	const char *status = http_query(r, "status");
 	if (status) {
 		int k = 0;
@@ -244,7 +246,7 @@ int h_notifications_list(struct http_req *r, struct db *db)
 			k++;
 		if (!statuses[k]) {
 			reply_problem(r, ERR_BAD_QUERY,
-				      "status must be queued, sent, dead or skipped");
+				      "status must be queued, sent, dead, skipped or retrying");
 			return 0;
 		}
 	}

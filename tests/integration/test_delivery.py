@@ -131,6 +131,56 @@ class Webhook(unittest.TestCase):
         self.assertGreaterEqual(support.metric_value(m, "fieldd_notifications_sent_total",
                                                      via="webhook"), 1)
 
+    def test_kakao_goes_through_the_webhook_as_kakao(self):
+        key, c = customer(ORG, "kakao", name="최고객")
+        self.assertEqual(c["preferred_channel"], "kakao")
+        t = ORG.ticket(key)
+        v = ORG.visit(t, "eng_b")
+        ORG.step(v, "precall", {"outcome": "reached", "note": "통화"})
+        got = wait_for(lambda: HOOK.delivered(c["phone"]), "the KakaoTalk notice at the gateway")
+        doc, headers, sig_ok, status = got[0]
+        self.assertTrue(sig_ok)
+        n = notices(ORG, t, "appointment_confirmed")[0]
+        self.assertEqual(n["channel"], "kakao")
+        self.assertEqual(doc["channel"], "kakao")
+        self.assertEqual(doc["to"], c["phone"])
+        self.assertEqual(doc["delivery_id"], n["delivery_id"])
+        self.assertIn("최고객님", doc["text"])
+        self.assertIn("start", doc["data"])  # the facts, for the gateway's registered template
+        wait_for(lambda: notices(ORG, t, "appointment_confirmed")[0]["sent_via"] == "webhook",
+                 "sent through the webhook")
+        # a channel fieldd does not know is still refused, naming the field
+        r = ORG.call("POST", "/api/v1/customers", {"name": "x", "phone": "010-1111-2222",
+                                                   "preferred_channel": "line"})
+        self.assertEqual(r.status, 422)
+        self.assertIn("preferred_channel", r.text)
+
+    def test_retrying_notice_is_listed_with_its_reason(self):
+        key, c = customer(ORG, "sms")
+        HOOK.plan(c["phone"], [500, 500, 500])
+        t = ORG.ticket(key)
+        ORG.ok("POST", "/tickets/%d/delay" % t["id"], {
+            "reason": "자재 부족", "new_due_at": "2099-01-04T09:00:00+09:00"})
+        n = notices(ORG, t, "delay_notice")[0]
+
+        def retrying():
+            items = ORG.ok("GET", "/notifications?status=retrying&limit=500")["items"]
+            return [x for x in items if x["id"] == n["id"]]
+        got = wait_for(retrying, "the notice listed as retrying")[0]
+        self.assertTrue(got["retrying"])
+        self.assertEqual(got["status"], "queued")
+        self.assertIn("HTTP 500", got["last_error"])
+        self.assertEqual(got["ticket_number"], t["number"])
+        self.assertGreaterEqual(got["attempts"], 1)
+        # not among the dead, and sent in the end
+        dead = ORG.ok("GET", "/notifications?status=dead&ticket_id=%d" % t["id"])["items"]
+        self.assertEqual(dead, [])
+        wait_for(lambda: note_row(n["id"]).startswith("sent|4|"), "sent on the fourth attempt")
+        self.assertEqual(retrying(), [])
+        r = ORG.call("GET", "/api/v1/notifications?status=failing")
+        self.assertEqual(r.status, 400)
+        self.assertIn("retrying", r.text)
+
     def test_500_then_success_is_retried_with_the_same_id(self):
         key, c = customer(ORG, "sms")
         HOOK.plan(c["phone"], [500, 503])

@@ -167,6 +167,86 @@ class Visibility(unittest.TestCase):
         self.assertEqual(s.json_body()["code"], "unauthenticated")
 
 
+class Cases(unittest.TestCase):
+    """complaint and work_plan events: the desk gets all; a lead their team's plans and the
+    complaints about their team's tickets; an engineer the plans they go on, never a
+    complaint; another team's lead neither."""
+
+    def post(self, who, path, body):
+        r = SRV.request("POST", API + path, token=TOK[who], body=body)
+        self.assertIn(r.status, (200, 201, 202), "%s: %d %s" % (path, r.status, r.text))
+        return r.json()
+
+    def test_case_events_follow_the_case_rules(self):
+        if "lead2" not in TOK:
+            lead2 = make_user("lead2", "lead", skills=["desktop"])
+            team2 = self.post("admin", "/teams", {"name": "2팀", "lead_id": lead2["id"]})
+            CL.psql("UPDATE users SET team_id = %d WHERE id = %d"
+                    % (team2["id"], lead2["id"]), db=DB)
+            TOK["lead2"] = ST.login("lead2", "pw-lead2-123456")
+            USERS["team2"] = team2
+        team1 = USERS["lead1"].get("team_id") or int(ST.sql(
+            "SELECT team_id FROM users WHERE login = 'lead1'"))
+        who = ("dispatcher", "lead1", "lead2", "eng1", "eng2")
+        streams = {w: open_stream(w) for w in who}
+        try:
+            for s in streams.values():
+                s.until(lambda b: b["id"] is not None)
+            t = intake()
+            assign(t, "eng1")
+            plan = self.post("dispatcher", "/work-plans", {
+                "title": "3층 PC 이전", "description": "PC 20대", "team_id": team1})
+
+            def about_plan(status):
+                return lambda b: (b["event"] == "work_plan" and b["json"]["ref"] == plan["id"]
+                                  and b["json"]["status"] == status)
+            for w in ("dispatcher", "lead1"):
+                ev = streams[w].until(about_plan("draft"))
+                self.assertEqual(ev["json"]["op"], "insert")
+            self.post("dispatcher", "/work-plans/%d/tickets" % plan["id"], {"ticket_ids": [t]})
+            self.post("dispatcher", "/work-plans/%d/submit" % plan["id"], {})
+            self.post("lead1", "/work-plans/%d/approve" % plan["id"], {})
+            for w in ("dispatcher", "lead1", "eng1"):
+                streams[w].until(about_plan("approved"))
+
+            c = self.post("dispatcher", "/complaints", {
+                "ticket_id": t, "channel": "phone", "description": "늦게 옴",
+                "result_channel": "sms"})
+            self.post("dispatcher", "/complaints/%d/analyse" % c["id"], {"cause": "교통"})
+            for w in ("dispatcher", "lead1"):
+                ev = streams[w].until(lambda b: b["event"] == "complaint"
+                                      and b["json"]["ref"] == c["id"]
+                                      and b["json"]["status"] == "analysed")
+                self.assertEqual(ev["json"]["ticket_id"], t)
+
+            # later changes each of the others sees, then nothing of the above before them
+            plan2 = self.post("dispatcher", "/work-plans", {
+                "title": "2팀 작업", "description": "스위치 교체",
+                "team_id": USERS["team2"]["id"]})
+            streams["lead2"].until(lambda b: b["event"] == "work_plan"
+                                   and b["json"]["ref"] == plan2["id"])
+            self.assertEqual([b for b in streams["lead1"].changes()
+                              if b["json"]["ref"] == plan2["id"]
+                              and b["event"] == "work_plan"], [])
+            r = SRV.request("POST", API + "/tickets/%d/callback" % t, token=TOK["dispatcher"],
+                            body={"reached": True, "note": "통화"})
+            self.assertIn(r.status, (200, 201), r.text)
+            streams["eng1"].until(about_ticket(t, "ticket"))
+            t2 = intake()
+            v2 = assign(t2, "eng2")
+            streams["eng2"].until(lambda b: b["event"] == "visit"
+                                  and b["json"]["visit_id"] == v2["id"])
+            cases = ("complaint", "work_plan")
+            self.assertEqual([b["event"] for b in streams["eng1"].changes()
+                              if b["event"] == "complaint"], [])
+            self.assertEqual([b for b in streams["eng2"].changes() if b["event"] in cases], [])
+            self.assertEqual([b for b in streams["lead2"].changes() if b["event"] in cases
+                              and b["json"]["ref"] != plan2["id"]], [])
+        finally:
+            for s in streams.values():
+                s.close()
+
+
 class AcrossProcesses(unittest.TestCase):
     def test_a_change_through_a_second_process_reaches_the_first(self):
         other = harness.Server(ST.url).wait_ready()

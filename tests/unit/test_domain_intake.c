@@ -61,10 +61,10 @@ static void test_lists(void)
 	for (int i = 0; i < 4; i++)
 		CHECK_STR_EQ(domain_ranks[i], ranks[i]);
 	CHECK(domain_ranks[4] == NULL);
-	static const char *const chans[] = {"sms", "email", "phone"};
-	for (int i = 0; i < 3; i++)
+	static const char *const chans[] = {"sms", "email", "phone", "kakao"};
+	for (int i = 0; i < 4; i++)
 		CHECK_STR_EQ(domain_contact_channels[i], chans[i]);
-	CHECK(domain_contact_channels[3] == NULL);
+	CHECK(domain_contact_channels[4] == NULL);
 	int n = 0;
 	while (domain_channels[n])
 		n++;

@@ -119,7 +119,9 @@ DECLARE
     tp bigint[];
 BEGIN
     -- delivery claims and retries touch the row often; the board cares about its status
-    IF TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status THEN
+    -- (and its last error: a failed attempt makes it "retrying" on the board's outbox panel)
+    IF TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status
+       AND OLD.last_error IS NOT DISTINCT FROM NEW.last_error THEN
         RETURN NULL;
     END IF;
     IF NEW.visit_id IS NOT NULL THEN
@@ -147,3 +149,59 @@ CREATE OR REPLACE TRIGGER events_checklist_answers AFTER INSERT OR UPDATE ON che
     FOR EACH ROW EXECUTE FUNCTION events_on_checklist_answer();
 CREATE OR REPLACE TRIGGER events_notifications AFTER INSERT OR UPDATE ON notifications
     FOR EACH ROW EXECUTE FUNCTION events_on_notification();
+
+-- Writes one event whose teams are given as teams (not as people whose teams count).
+CREATE OR REPLACE FUNCTION events_emit_teams(p_kind text, p_op text, p_ticket bigint,
+                                             p_ref bigint, p_status text, p_people bigint[],
+                                             p_teams bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    e events;
+BEGIN
+    INSERT INTO events (kind, op, ticket_id, visit_id, ref, status, people, teams)
+    VALUES (p_kind, p_op, p_ticket, NULL, p_ref, p_status,
+            COALESCE((SELECT array_agg(DISTINCT x) FROM unnest(p_people) x WHERE x IS NOT NULL),
+                     '{}'),
+            COALESCE((SELECT array_agg(DISTINCT x) FROM unnest(p_teams) x WHERE x IS NOT NULL),
+                     '{}'))
+    RETURNING * INTO e;
+    PERFORM pg_notify('fieldd_events', events_payload(e));
+END
+$$;
+
+-- A complaint made or stepped (ref: the complaint). complaint_visible(): the desk; a
+-- lead whose team worked on the ticket or is named among the staff; whoever wrote it.
+-- Engineers never (they are not among the people: only its writer, who is staff).
+CREATE OR REPLACE FUNCTION events_on_complaint() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    tp bigint[] := '{}';
+BEGIN
+    IF NEW.ticket_id IS NOT NULL THEN
+        tp := events_ticket_people(NEW.ticket_id);
+    END IF;
+    PERFORM events_emit('complaint', lower(TG_OP), NEW.ticket_id, NULL, NEW.id, NEW.status,
+                        ARRAY[NEW.created_by], tp || NEW.staff_ids);
+    RETURN NULL;
+END
+$$;
+
+-- A work plan made or stepped, or its tickets changed (ref: the plan).
+-- work_plan_visible(): the desk; the leads of its team; whoever wrote it; the people
+-- on its tickets' visits.
+CREATE OR REPLACE FUNCTION events_on_work_plan() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM events_emit_teams('work_plan', lower(TG_OP), NULL, NEW.id, NEW.status,
+        ARRAY[NEW.created_by]
+          || (SELECT t.lead_id FROM teams t WHERE t.id = NEW.team_id)
+          || COALESCE((SELECT array_agg(p) FROM tickets t JOIN visits v ON v.ticket_id = t.id,
+                              LATERAL (VALUES (v.engineer_id), (v.lead_id)) AS x(p)
+                       WHERE t.work_plan_id = NEW.id AND v.status <> 'cancelled'), '{}'),
+        ARRAY[NEW.team_id]);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER events_complaints AFTER INSERT OR UPDATE ON complaints
+    FOR EACH ROW EXECUTE FUNCTION events_on_complaint();
+CREATE OR REPLACE TRIGGER events_work_plans AFTER INSERT OR UPDATE ON work_plans
+    FOR EACH ROW EXECUTE FUNCTION events_on_work_plan();
