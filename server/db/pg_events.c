@@ -28,8 +28,22 @@ int pg_events_bounds(struct db *db, struct arena *a, int64_t *horizon, int64_t *
 	return rc;
 }
 
-DB_STMT(q_events_since, "SELECT e.id, events_payload(e) AS payload FROM events e"
-			" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::int");
+/*
+ * What a client that has event $1 missed: the events after it, and the events
+ * before it whose transaction had not committed when event $1 was written
+ * (invisible in its snapshot, not its own transaction): those may have
+ * committed after $1 reached the client. Ids are taken before COMMIT, so
+ * commit order and id order differ (docs/architecture.md, "Ids and commit
+ * order"). The second half uses events_xid_idx from the snapshot's xmin up.
+ */
+DB_STMT(q_events_since,
+	"SELECT (x.e).id AS id, events_payload(x.e) AS payload FROM ("
+	" SELECT e FROM events e WHERE e.id > $1::bigint"
+	" UNION ALL"
+	" SELECT e FROM events n JOIN events e ON e.xid >= pg_snapshot_xmin(n.snap)"
+	"  AND e.id < n.id AND e.xid <> n.xid AND NOT pg_visible_in_snapshot(e.xid, n.snap)"
+	" WHERE n.id = $1::bigint) x"
+	" ORDER BY (x.e).id LIMIT $2::int");
 
 int pg_events_since(struct db *db, struct arena *a, int64_t after, int limit, struct db_rows *out)
 {
