@@ -7,6 +7,7 @@ import { api, ApiError, newKey } from '/shared/api.js';
 import { ko, problems, explain as explainBase, escalation, faults, hm, day, seoulDate } from '/shared/words.js';
 import { onEvent } from '/dispatch/live.js';
 import { BarChart } from '/dispatch/charts.js';
+import { ReplayLane } from '/dispatch/replays.js';
 
 // ------------------------------------------------------------ words ------
 // The board's own words (SPEC §7: 접수, 배정, 지연 안내, the status words of ko.status).
@@ -258,6 +259,7 @@ function Lanes() {
         </a></li>`)}<//>
       <${Lane} id="lane-esc" title="에스컬레이션" rule="R7 반복 고장, R8 VIP: 팀장 동행" items=${d.escalations} empty="에스컬레이션된 건이 없습니다.">
         ${d.escalations.map((t) => html`<${TicketCard} t=${t} key=${t.id} />`)}<//>
+      <${ReplayLane} onAuth=${toLogin} />
     </div>`}
   </main>`;
 }
