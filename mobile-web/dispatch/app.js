@@ -450,6 +450,7 @@ const actionWords = {
   'ticket.status': '상태 변경', 'checklist.changed': '점검표 저장', 'checklist.completed': '점검 마침', 'notification.resend': '알림 다시 보냄',
   'visit.created': '방문 예약', 'visit.precall': '사전 연락', 'visit.depart': '출발', 'visit.arrive': '도착', 'visit.late': '지연 알림', 'visit.estimate': '예상 시간',
   'visit.consent': '고객 동의', 'visit.complete': '완료', 'visit.absent': '고객 부재', 'visit.cancel': '방문 취소',
+  'replay_failure.handled': '휴대폰 재전송 실패 처리',
 };
 
 function TicketPage({ id }) {
