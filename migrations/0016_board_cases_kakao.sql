@@ -12,7 +12,7 @@
 ALTER TABLE events DROP CONSTRAINT events_kind_check;
 ALTER TABLE events ADD CONSTRAINT events_kind_check
     CHECK (kind IN ('ticket', 'visit', 'checklist', 'notification', 'schedule',
-                    'complaint', 'work_plan'));
+                    'replay_failure', 'complaint', 'work_plan'));
 
 ALTER TABLE notifications DROP CONSTRAINT notifications_channel_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_channel_check

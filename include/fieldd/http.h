@@ -189,6 +189,9 @@ struct evbus_event;
 struct http_stream *http_stream_open(struct http_req *r);
 void http_stream_add(struct http_stream *s, const struct evbus_event *ev);
 void http_stream_add_text(struct http_stream *s, const char *text);
+/* The id the client already has (its Last-Event-ID, or the starting id sent):
+ * a later block with a lower id is sent under this one (stream.c, put()). */
+void http_stream_position(struct http_stream *s, int64_t id);
 void http_stream_live(struct http_req *r);
 /* Daemon side: queue r->stream (status 200) or drop it (any other reply). */
 int http_stream_queue(struct http_req *r);

@@ -19,7 +19,9 @@ struct arena;
 
 /* horizon: events with id <= it may have been pruned; newest: the highest id written. */
 int pg_events_bounds(struct db *db, struct arena *a, int64_t *horizon, int64_t *newest);
-/* Up to limit events with id > after, oldest first: columns id, payload. */
+/* Up to limit events a client that had event `after` may have missed, oldest
+ * first: those with a higher id, and those with a lower id whose transaction
+ * had not committed when `after` was written. Columns id, payload. */
 int pg_events_since(struct db *db, struct arena *a, int64_t after, int limit, struct db_rows *out);
 /* Deletes events older than 24 hours or beyond the newest 100,000, raising the horizon. */
 int pg_events_prune(struct db *db, struct arena *a);

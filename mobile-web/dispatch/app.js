@@ -11,6 +11,7 @@ import { BarChart } from '/dispatch/charts.js';
 import { Outbox } from '/dispatch/outbox.js';
 import { Complaints } from '/dispatch/complaints.js';
 import { Plans } from '/dispatch/plans.js';
+import { ReplayLane } from '/dispatch/replays.js';
 
 // ------------------------------------------------------------ words ------
 // The board's own words (SPEC §7: 접수, 배정, 지연 안내, the status words of ko.status).
@@ -266,6 +267,7 @@ function Lanes() {
         </a></li>`)}<//>
       <${Lane} id="lane-esc" title="에스컬레이션" rule="R7 반복 고장, R8 VIP: 팀장 동행" items=${d.escalations} empty="에스컬레이션된 건이 없습니다.">
         ${d.escalations.map((t) => html`<${TicketCard} t=${t} key=${t.id} />`)}<//>
+      <${ReplayLane} onAuth=${toLogin} />
     </div>`}
   </main>`;
 }
@@ -456,6 +458,7 @@ const actionWords = {
   'ticket.status': '상태 변경', 'checklist.changed': '점검표 저장', 'checklist.completed': '점검 마침', 'notification.resend': '알림 다시 보냄',
   'visit.created': '방문 예약', 'visit.precall': '사전 연락', 'visit.depart': '출발', 'visit.arrive': '도착', 'visit.late': '지연 알림', 'visit.estimate': '예상 시간',
   'visit.consent': '고객 동의', 'visit.complete': '완료', 'visit.absent': '고객 부재', 'visit.cancel': '방문 취소',
+  'replay_failure.handled': '휴대폰 재전송 실패 처리',
 };
 
 function TicketPage({ id }) {

@@ -8,6 +8,9 @@ const CHANNEL = 'fieldd-events';
 let listeners = [];
 let started = false;
 let lastId = null;
+// Events are at-least-once: a reconnect may send again an event that committed late
+// (docs/architecture.md, "Ids and commit order"); the event's own id (data.id) says so.
+const seen = new Set();
 
 export function onEvent(fn) {
   listeners.push(fn);
@@ -16,7 +19,14 @@ export function onEvent(fn) {
 }
 
 function deliver(ev) {
-  if (ev.id != null) lastId = ev.id;
+  // the stream's position (the SSE id: line) is what a reconnect must send back
+  const pos = ev.position != null ? ev.position : ev.id;
+  if (pos != null && pos !== '') lastId = pos;
+  if (ev.kind !== 'resync' && ev.id != null) {
+    if (seen.has(ev.id)) return;
+    seen.add(ev.id);
+    if (seen.size > 5000) seen.delete(seen.values().next().value);
+  }
   for (const f of listeners) {
     try { f(ev); } catch (e) { console.warn('event handler', e); }
   }
@@ -31,13 +41,14 @@ function start() {
     let data = null;
     try { data = JSON.parse(m.data); } catch { return; }
     if (!data.kind) data.kind = m.type;
+    if (m.lastEventId) data.position = m.lastEventId;
     bc && bc.postMessage(data);
     deliver(data);
   };
   const open = () => {
     const url = '/api/v1/events' + (lastId != null ? '?last_event_id=' + encodeURIComponent(lastId) : '');
     const es = new EventSource(url, { withCredentials: true });
-    for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'complaint', 'work_plan', 'resync']) es.addEventListener(k, pass);
+    for (const k of ['ticket', 'visit', 'checklist', 'notification', 'schedule', 'complaint', 'work_plan', 'replay_failure', 'resync']) es.addEventListener(k, pass);
     es.onmessage = pass;
     // EventSource retries by itself after a network error, but gives up for good on an
     // HTTP error (a 503 from a restarting server or a proxy): then try again here,

@@ -2,7 +2,9 @@
 // Idempotency-Key made now and the moment it was pressed as `at`, and is sent from here:
 // in order, one at a time (a Web Lock keeps two tabs from replaying at once), the same key
 // on every retry. A refusal (409/422/403/404) stops that visit's queue and stays on screen
-// until the engineer has read it; a 401 waits for the password and then goes on.
+// until the engineer has read it, and is reported to the server (POST
+// /me/replay-failures) so the desk sees it on the board's lane; a 401 waits for the
+// password and then goes on.
 import { api, ApiError, newKey } from './api.js';
 import { outbox } from './store.js';
 
@@ -87,9 +89,36 @@ export function replay() {
   return running;
 }
 
+// Tells the server a replay was refused (once per entry: the server keeps one report per
+// Idempotency-Key, so a report sent twice is still one). False when it could not be sent
+// now (no network, a 5xx); the next replay tries again.
+async function reportFailure(it) {
+  const p = it.error.problem || {};
+  const cut = (s, n) => (typeof s === 'string' && s ? s.slice(0, n) : null);
+  try {
+    await api('POST', '/me/replay-failures', {
+      method: it.method,
+      path: '/api/v1' + it.path,
+      status: it.error.status,
+      code: cut(p.code, 100),
+      detail: cut(p.detail || p.title, 2000),
+      at: it.error.at || nowRfc3339(),
+      idempotency_key: it.key,
+    }, 'rf-' + it.key);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status >= 500 || e.status === 429 || e.status === 401) return false;
+  }
+  it.reported = true;
+  await outbox.put(it);
+  return true;
+}
+
 async function replayOnce() {
   if (sync.needLogin) return;
   const items = await outbox.all();
+  for (const it of items) {
+    if (it.state === 'failed' && !it.reported && !(await reportFailure(it))) break;
+  }
   const stopped = new Set(items.filter((i) => i.state === 'failed').map((i) => i.visitId));
   for (const it of items) {
     if (it.state === 'failed' || stopped.has(it.visitId)) continue;
@@ -116,8 +145,9 @@ async function replayOnce() {
         return;
       }
       it.state = 'failed';
-      it.error = { status: e.status, problem: e.problem };
+      it.error = { status: e.status, problem: e.problem, at: nowRfc3339() };
       await outbox.put(it);
+      await reportFailure(it);
       stopped.add(it.visitId);
       await load();
       await onSent(it, null).catch(() => {});

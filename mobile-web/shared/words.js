@@ -166,3 +166,18 @@ export const desk = {
   myPlans: '내 작업 계획',
   channel: { sms: '문자', email: '이메일', phone: '전화', push: '앱 알림', kakao: '카카오톡' },
 };
+
+// A replay the server refused on an engineer's phone (the board's lane; the phone reports
+// it through POST /api/v1/me/replay-failures): the lane, its control, the step by the
+// refused path's last segment.
+export const replayWords = {
+  lane: '휴대폰 재전송 실패',
+  rule: '기사 휴대폰이 오프라인에서 기록한 단계를 서버가 거절했습니다. 기사와 통화해 바로잡으세요.',
+  empty: '거절된 재전송이 없습니다.',
+  handle: '처리 완료',
+  handled: '처리 완료로 표시했습니다.',
+  step: {
+    precall: '사전 연락', depart: '출발', late: '지연 알림', arrive: '도착', estimate: '예상 시간',
+    consent: '고객 동의', complete: '완료', absent: '고객 부재', cancel: '방문 취소', checklist: '점검표',
+  },
+};

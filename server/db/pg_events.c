@@ -28,8 +28,28 @@ int pg_events_bounds(struct db *db, struct arena *a, int64_t *horizon, int64_t *
 	return rc;
 }
 
-DB_STMT(q_events_since, "SELECT e.id, events_payload(e) AS payload FROM events e"
-			" WHERE e.id > $1::bigint ORDER BY e.id LIMIT $2::int");
+/*
+ * What a client that has event $1 missed: the events after it, and the events
+ * before it whose transaction had not committed when event $1 was written
+ * (invisible in its snapshot, not its own transaction): those may have
+ * committed after $1 reached the client. Ids are taken before COMMIT, so
+ * commit order and id order differ (docs/architecture.md, "Ids and commit
+ * order"). A transaction invisible in a snapshot is in its in-progress list
+ * (xip) or at/after its xmax, so the second half is index lookups on
+ * events_xid_idx for those (not a range from xmin, which a long transaction
+ * elsewhere would stretch over everything written since).
+ */
+DB_STMT(q_events_since,
+	"SELECT (x.e).id AS id, events_payload(x.e) AS payload FROM ("
+	" SELECT e FROM events e WHERE e.id > $1::bigint"
+	" UNION ALL"
+	" SELECT l.e FROM events n, LATERAL ("
+	"  SELECT e FROM events e WHERE e.xid = ANY (ARRAY(SELECT pg_snapshot_xip(n.snap)))"
+	"  UNION ALL"
+	"  SELECT e FROM events e WHERE e.xid >= pg_snapshot_xmax(n.snap)) l(e)"
+	" WHERE n.id = $1::bigint AND (l.e).id < n.id AND (l.e).xid <> n.xid"
+	"  AND NOT pg_visible_in_snapshot((l.e).xid, n.snap)) x"
+	" ORDER BY (x.e).id LIMIT $2::int");
 
 int pg_events_since(struct db *db, struct arena *a, int64_t after, int limit, struct db_rows *out)
 {

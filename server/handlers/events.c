@@ -40,6 +40,7 @@ static void resync(struct http_stream *s, int64_t newest, const char *reason)
 {
 	struct evbus_event *ev = events_resync(newest, reason);
 	http_stream_add_text(s, ev->frame);
+	http_stream_position(s, newest);
 	free(ev);
 }
 
@@ -71,9 +72,12 @@ int h_events(struct http_req *r, struct db *db)
 		 * reconnect already catches up */
 		snprintf(head, sizeof head, "id: %lld\n\n", (long long)newest);
 		http_stream_add_text(s, head);
+		http_stream_position(s, newest);
 	} else if (!valid || last < horizon || last > newest) {
 		resync(s, newest, "too_old");
-	} else if (last < newest) {
+	} else {
+		/* even at the newest id: an older transaction may have committed since */
+		http_stream_position(s, last);
 		struct db_rows rows;
 		rc = pg_events_since(d, r->a, last, CATCHUP_MAX + 1, &rows);
 		if (rc < 0) {

@@ -6,6 +6,7 @@
  */
 #include "fieldd/handlers.h"
 #include "fieldd/handlers_cases.h"
+#include "fieldd/handlers_replays.h"
 
 #define KB 1024
 /* the dispatch desk: who keeps customers and devices */
@@ -127,6 +128,14 @@ const struct route handler_routes[] = {
     {"GET", "/api/v1/notifications", h_notifications_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
     {"POST", "/api/v1/notifications/{id}/resend", h_notification_resend, BODY_NONE, 0, DESK,
      TX_WRITE, 0},
+    /* replays refused on a phone: the phone reports, the desk and the lead handle them */
+    {"POST", "/api/v1/me/replay-failures", h_me_replay_failure_create, BODY_JSON, 8 * KB, FIELD,
+     TX_WRITE, 0},
+    {"GET", "/api/v1/replay-failures", h_replay_failures_list, BODY_NONE, 0, ROLES_ANY, TX_READ, 0},
+    {"GET", "/api/v1/replay-failures/{id}", h_replay_failures_get, BODY_NONE, 0, ROLES_ANY, TX_READ,
+     0},
+    {"POST", "/api/v1/replay-failures/{id}/handle", h_replay_failure_handle, BODY_JSON, 4 * KB,
+     DESK | ROLE_LEAD, TX_WRITE, 0},
     /* the live event stream (SSE): its own limit, no thread while it waits (events.c) */
     {"GET", "/api/v1/events", h_events, BODY_NONE, 0, ROLES_ANY, TX_NONE, 0},
 

@@ -51,7 +51,9 @@ struct http_stream {
 	size_t off, len, cap;
 	bool live, suspended, closing;
 	int64_t end_ms; /* monotonic: past it the stream ends at a heartbeat (re-authentication) */
-	int64_t newest; /* highest change id queued, for an overflow resync */
+	/* the stream's position: the highest event id sent, the id: of every block
+	 * (so the client's Last-Event-ID never goes back; see put()) */
+	int64_t newest;
 	/* before live: */
 	struct pend *pending;
 	size_t npending, cappending;
@@ -97,6 +99,29 @@ static void wake(struct http_stream *s)
 	}
 }
 
+/*
+ * Appends an event's block. Events arrive in commit order, which is not always
+ * id order (ids are taken before COMMIT): a block whose id is below what the
+ * stream already sent goes out under the stream's position instead, so the
+ * client's Last-Event-ID stays the highest id it has, and a reconnect with it
+ * replays the late ones by their snapshot (pg_events_since) rather than every
+ * event after the low id again.
+ */
+static void put(struct http_stream *s, int64_t id, const char *frame, size_t len)
+{
+	const char *nl = memchr(frame, '\n', len);
+	if (id >= 0 && id < s->newest && nl && !strncmp(frame, "id: ", 4)) {
+		char line[32];
+		int n = snprintf(line, sizeof line, "id: %lld\n", (long long)s->newest);
+		buf_add(s, line, (size_t)n);
+		buf_add(s, nl + 1, len - (size_t)(nl + 1 - frame));
+		return;
+	}
+	if (id > s->newest)
+		s->newest = id;
+	buf_add(s, frame, len);
+}
+
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -137,16 +162,16 @@ static void deliver(void *ctx, const struct evbus_event *ev)
 			p->len = ev->frame_len;
 			break;
 		}
-		if (ev->id > s->newest)
-			s->newest = ev->id;
 		if (s->len - s->off + ev->frame_len > STREAM_MAX_BUFFER) {
 			/* the client reads too slowly: drop what waits, tell it to reload */
 			s->off = s->len = 0;
+			if (ev->id > s->newest)
+				s->newest = ev->id;
 			struct evbus_event *r = events_resync(s->newest, "overflow");
 			buf_add(s, r->frame, r->frame_len);
 			free(r);
 		} else {
-			buf_add(s, ev->frame, ev->frame_len);
+			put(s, ev->id, ev->frame, ev->frame_len);
 		}
 		break;
 	}
@@ -213,9 +238,17 @@ void http_stream_add(struct http_stream *s, const struct evbus_event *ev)
 	pthread_mutex_lock(&s->mu);
 	seen_add(s, ev->id); /* visible or not, it is not sent live again */
 	if (evbus_visible(ev, s->uid, s->role, s->team))
-		buf_add(s, ev->frame, ev->frame_len);
-	if (ev->id > s->newest)
+		put(s, ev->id, ev->frame, ev->frame_len);
+	else if (ev->id > s->newest)
 		s->newest = ev->id;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void http_stream_position(struct http_stream *s, int64_t id)
+{
+	pthread_mutex_lock(&s->mu);
+	if (id > s->newest)
+		s->newest = id;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -232,11 +265,8 @@ void http_stream_live(struct http_req *r)
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->npending; i++) {
 		struct pend *p = &s->pending[i];
-		if (p->id < 0 || !seen_has(s, p->id)) {
-			buf_add(s, p->frame, p->len);
-			if (p->id > s->newest)
-				s->newest = p->id;
-		}
+		if (p->id < 0 || !seen_has(s, p->id))
+			put(s, p->id, p->frame, p->len);
 		free(p->frame);
 	}
 	free(s->pending);

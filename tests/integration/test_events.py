@@ -1,7 +1,8 @@
 """GET /api/v1/events, the live event stream, against a real PostgreSQL and real fieldd
 processes: who gets which change (a dispatcher everything, an engineer their own visits, a
 lead their team's), a change made through a second fieldd process on the same database,
-Last-Event-ID catch-up without a gap or a duplicate, `resync` for an id too far back, for
+Last-Event-ID catch-up without a gap or a duplicate (also when two transactions commit in
+the opposite order of their event ids), `resync` for an id too far back, for
 an id the database never wrote and after PostgreSQL restarts, a server restart survived by
 reconnecting with Last-Event-ID, idle streams that hold no thread (more streams than HTTP
 threads and the API still answers), FIELDD_STREAM_LIMIT, and SIGTERM ending every open
@@ -346,6 +347,67 @@ class CatchUp(unittest.TestCase):
             s.close()
         finally:
             ST.sql("UPDATE events_horizon SET pruned_through = 0")
+
+
+class CommitOrder(unittest.TestCase):
+    """Ids are taken before COMMIT: a transaction holding its event open commits after
+    one with a higher id. A client that disconnected between the two commits still gets
+    the late one when it reconnects, and a client that heard both live is not sent
+    either again."""
+
+    def test_an_event_committed_after_a_higher_id_is_not_missed_on_reconnect(self):
+        watcher = open_stream("dispatcher")  # stays connected throughout
+        s = open_stream("dispatcher")
+        hold = support.PsqlHold(CL, DB)
+        try:
+            early = intake()
+            watcher.until(about_ticket(early, "ticket"))
+            s.until(about_ticket(early, "ticket"))
+            # session 1: changes the ticket (its event gets an id) and keeps the transaction
+            hold.run("BEGIN; UPDATE tickets SET updated_at = now() WHERE id = %d;" % early)
+            held = [int(x) for x in hold.run("SELECT id FROM events WHERE ticket_id = %d"
+                                             " AND xid = pg_current_xact_id() ORDER BY id;"
+                                             % early)]
+            self.assertTrue(held)
+            # session 2 (a request through fieldd) commits first, with higher ids
+            later = intake()
+            s.until(about_ticket(later, "ticket"))
+            last = s.last_id()
+            self.assertGreater(int(last), max(held), "the held events should have lower ids")
+            s.close()  # the client goes away between the two commits
+            hold.run("COMMIT;")
+            # the connected board hears it live, under a position that never goes back
+            b = watcher.until(lambda b: about_ticket(early, "ticket")(b)
+                              and b["json"]["id"] in held)
+            self.assertGreaterEqual(int(b["id"]), int(last))
+            # the reconnecting client gets it from the database
+            s = open_stream("dispatcher", last_event_id=last)
+            b = s.until(about_ticket(early, "ticket"))
+            self.assertIn(b["json"]["id"], held)
+            self.assertEqual(b["id"], last)  # its Last-Event-ID does not go back
+            live = intake()
+            s.until(about_ticket(live, "ticket"))
+            ids = [b["json"]["id"] for b in s.changes()]
+            self.assertEqual(len(ids), len(set(ids)), "an event came twice")
+            self.assertEqual([i for i in ids if i <= int(last)], held)
+            self.assertEqual([b["json"]["id"] for b in s.changes()
+                              if b["json"]["ticket_id"] == early], held)
+            # the watcher reconnects with what it has: what came after the held change is
+            # not sent again (its Last-Event-ID did not go back to the held id)
+            watcher.until(about_ticket(live, "ticket"))
+            wlast = watcher.last_id()
+            watcher.close()
+            watcher = open_stream("dispatcher", last_event_id=wlast)
+            again = intake()
+            watcher.until(about_ticket(again, "ticket"))
+            got = [b["json"]["ticket_id"] for b in watcher.changes() if b["event"] == "ticket"]
+            self.assertNotIn(later, got)
+            self.assertNotIn(live, got)
+            self.assertEqual(got[-1], again)
+        finally:
+            hold.close()
+            s.close()
+            watcher.close()
 
 
 class Restarts(unittest.TestCase):

@@ -6,6 +6,8 @@ fixtures as tests/integration, support.Stack). Then `node --test` on the given t
     FIELDD_URL           the server, e.g. http://127.0.0.1:41234
     FIELDD_ADMIN_TOKEN   a bearer token of the admin
     FIELDD_TEST_PSQL     JSON argv of psql as superuser on the test database (SQL on stdin)
+    FIELDD_TEST_DATABASE_URL, FIELDD_BIN (absolute)   for tests that start more `fieldd serve`
+                         processes on the same database (tests/web/procs.mjs)
 
 Exit 77 (ctest: skipped) when PostgreSQL cannot run here or when chromium or the npm
 packages are missing, unless FIELDD_REQUIRE_WEB=1.
@@ -66,6 +68,8 @@ def main():
         "FIELDD_TEST_PSQL": json.dumps([cl._bin("psql"), "-X", "-A", "-t", "-q", "-v",
                                          "ON_ERROR_STOP=1", "-h", cl.sockdir, "-p",
                                          str(cl.port), "-U", "postgres", "-d", st.dbname]),
+        "FIELDD_TEST_DATABASE_URL": st.url,
+        "FIELDD_BIN": harness.fieldd_bin(),
     })
     rc = 1
     try:

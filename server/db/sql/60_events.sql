@@ -137,6 +137,17 @@ BEGIN
 END
 $$;
 
+-- A replay refused on a phone, reported (insert) or marked handled (update): ref is
+-- the report; the reporter sees it, and the lead of the reporter's team.
+CREATE OR REPLACE FUNCTION events_on_replay_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM events_emit('replay_failure', lower(TG_OP), NEW.ticket_id, NEW.visit_id, NEW.id,
+                        CASE WHEN NEW.handled_at IS NULL THEN 'open' ELSE 'handled' END,
+                        ARRAY[NEW.engineer_id], ARRAY[NEW.engineer_id]);
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE TRIGGER events_tickets AFTER INSERT OR UPDATE ON tickets
     FOR EACH ROW EXECUTE FUNCTION events_on_ticket();
 CREATE OR REPLACE TRIGGER events_visits AFTER INSERT OR UPDATE ON visits
@@ -205,3 +216,5 @@ CREATE OR REPLACE TRIGGER events_complaints AFTER INSERT OR UPDATE ON complaints
     FOR EACH ROW EXECUTE FUNCTION events_on_complaint();
 CREATE OR REPLACE TRIGGER events_work_plans AFTER INSERT OR UPDATE ON work_plans
     FOR EACH ROW EXECUTE FUNCTION events_on_work_plan();
+CREATE OR REPLACE TRIGGER events_replay_failures AFTER INSERT OR UPDATE ON replay_failures
+    FOR EACH ROW EXECUTE FUNCTION events_on_replay_failure();
