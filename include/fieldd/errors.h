@@ -43,7 +43,14 @@
 	X(ERR_BAD_HOST, 400, "bad_host", "Missing or repeated Host header")                        \
 	X(ERR_TRANSFER_CODING, 501, "transfer_coding_not_implemented",                             \
 	  "Transfer coding not implemented")                                                       \
-	X(ERR_METRICS_FORBIDDEN, 403, "metrics_forbidden", "Metrics not open to this address")
+	X(ERR_METRICS_FORBIDDEN, 403, "metrics_forbidden", "Metrics not open to this address")     \
+	/* the service rules (server/domain), titled as rule_violation */                          \
+	X(ERR_LEAD_REQUIRED, 422, "lead_required", "A service rule forbids this")                  \
+	X(ERR_PRECALL_REQUIRED, 422, "precall_required", "A service rule forbids this")            \
+	X(ERR_CONSENT_REQUIRED, 422, "consent_required", "A service rule forbids this")            \
+	X(ERR_FOLLOW_UP_REQUIRED, 422, "follow_up_reason_required", "A service rule forbids this") \
+	X(ERR_CHECKLIST_INCOMPLETE, 422, "checklist_incomplete", "A service rule forbids this")    \
+	X(ERR_NO_PROPOSAL, 422, "no_proposal", "A service rule forbids this")
 
 enum err_id {
 #define FIELDD_ERR_ENUM(id, st, code, title) id,

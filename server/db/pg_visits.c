@@ -51,14 +51,12 @@ int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows
 		q->team_lead = pg_dec(db_cell(rows, i, c_lead), &end);
 		int ws = (int)pg_dec(db_cell(rows, i, c_ws), &end),
 		    we = (int)pg_dec(db_cell(rows, i, c_we), &end);
-		q->work_start_min = ws >= 0 ? ws : DSP_DEFAULT_START_MIN;
-		q->work_end_min = we >= 0 ? we : DSP_DEFAULT_END_MIN;
+		unsigned wd = 0;
 		const char *days = db_cell(rows, i, c_days);
 		for (const char *d = days; d && *d; d++)
 			if (*d >= '1' && *d <= '7')
-				q->work_days |= 1u << (*d - '0');
-		if (!q->work_days)
-			q->work_days = DSP_DEFAULT_DAYS;
+				wd |= 1u << (*d - '0');
+		dsp_working_hours(q, ws, we, wd); /* the domain's defaults where none are set */
 		const char *sk = db_cell(rows, i, c_skills);
 		while (sk && *sk) {
 			const char *c = strchr(sk, ',');
@@ -192,7 +190,8 @@ int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct view
 	out->ticket_id = db_int(&rows, 0, "ticket_id");
 	out->engineer_id = db_int(&rows, 0, "engineer_id");
 	out->lead_id = db_int(&rows, 0, "lead_id");
-	out->status = db_val(&rows, 0, "status");
+	if (!domain_visit_status_parse(db_val(&rows, 0, "status"), &out->status))
+		return DB_HARD;
 	out->starts_at = (time_t)db_int(&rows, 0, "s");
 	out->ends_at = (time_t)db_int(&rows, 0, "e");
 	out->has_estimate = db_bool(&rows, 0, "has_estimate");

@@ -357,3 +357,39 @@ void dsp_propose(const struct dsp_request *rq, struct dsp_proposal *out)
 	}
 	free(cs);
 }
+
+void dsp_working_hours(struct dsp_person *p, int start_min, int end_min, unsigned days)
+{
+	p->work_start_min = start_min >= 0 ? start_min : DSP_DEFAULT_START_MIN;
+	p->work_end_min = end_min >= 0 ? end_min : DSP_DEFAULT_END_MIN;
+	p->work_days = days ? days : DSP_DEFAULT_DAYS;
+}
+
+void dsp_propose_named(struct dsp_request *rq, int64_t only_engineer, struct dsp_person *people,
+		       int n, struct dsp_proposal *out)
+{
+	memset(out, 0, sizeof *out);
+	if (only_engineer) {
+		int k = 0;
+		for (int i = 0; i < n; i++)
+			if (people[i].is_lead || people[i].id == only_engineer) {
+				people[k] = people[i];
+				if (people[k].id == only_engineer)
+					people[k].is_lead =
+					    false; /* a lead may go as the engineer */
+				k++;
+			}
+		n = k;
+	}
+	rq->people = people;
+	rq->npeople = n;
+	if (rq->kind < 0)
+		return;
+	if (only_engineer) {
+		/* the named engineer goes whatever their listed skills */
+		for (int i = 0; i < n; i++)
+			if (people[i].id == only_engineer)
+				people[i].skills |= 1u << rq->kind;
+	}
+	dsp_propose(rq, out);
+}

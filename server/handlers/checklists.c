@@ -109,8 +109,10 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 	int rc = load_run(r, db, &v, &run);
 	if (rc <= 0)
 		return rc;
-	if (!strcmp(v.status, "cancelled") || !strcmp(v.status, "absent")) {
-		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the visit is %s", v.status));
+	if (v.status == VS_CANCELLED || v.status == VS_ABSENT) {
+		reply_problem(
+		    r, ERR_CONFLICT,
+		    arena_printf(r->a, "the visit is %s", domain_visit_status_name(v.status)));
 		return 0;
 	}
 	struct checklist_state st;

@@ -1,8 +1,9 @@
 /*
  * Visits: reads and the steps of a visit (R3 pre-call, R4 late, R5 estimate
  * and consent, R6 completion, R10 absence). Each step: load the visit under
- * a row lock, ask domain_visit_step, write the change, its notifications and
- * audit event in the same transaction.
+ * a row lock, ask domain_visit_step, write the change, the ticket's move
+ * (domain_ticket_after_step), the notices domain_notice names and the audit
+ * event in the same transaction.
  */
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
@@ -10,6 +11,7 @@
 #include "fieldd/jspec.h"
 #include "fieldd/pg.h"
 #include "fieldd/util.h"
+#include "tickets_int.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -164,49 +166,46 @@ static int step_begin(struct step_ctx *c)
 static int step_check(struct step_ctx *c, enum visit_step step)
 {
 	domain_visit_step(step, &c->f, &c->verdict);
-	if (c->verdict.status == 409) {
-		reply_problem_code(
-		    c->r, ERR_STEP_ORDER, "step_out_of_order",
-		    arena_printf(c->r->a, "the visit is %s: %s", c->v.status, c->verdict.detail));
-		return 0;
-	}
-	if (c->verdict.status == 422) {
-		reply_problem_code(c->r, ERR_RULE, c->verdict.code, c->verdict.detail);
+	if (!c->verdict.ok) {
+		reply_problem(c->r, c->verdict.err,
+			      c->verdict.err == ERR_STEP_ORDER
+				  ? arena_printf(c->r->a, "the visit is %s: %s",
+						 domain_visit_status_name(c->v.status),
+						 c->verdict.detail)
+				  : c->verdict.detail);
 		return 0;
 	}
 	c->changes = json_object_new_object();
 	if (c->at_stored)
 		json_object_object_add(c->changes, "at", jstr(c->at_stored));
-	if (c->verdict.next && strcmp(c->verdict.next, c->v.status))
-		json_object_object_add(c->changes, "status", jstr(c->verdict.next));
+	if (c->verdict.next != c->v.status)
+		json_object_object_add(c->changes, "status",
+				       jstr(domain_visit_status_name(c->verdict.next)));
 	return 1;
 }
 
-static int set_ticket(struct step_ctx *c, const char *status)
+/* Moves the visit's ticket as the step decides (resolved: a completion's answer). */
+static int move_ticket(struct step_ctx *c, enum visit_step step, bool resolved)
 {
 	struct ticket_facts t;
 	struct viewer vw;
 	viewer_of(c->r, &vw);
 	int rc = pg_ticket_facts(c->db, c->r->a, c->v.ticket_id, &vw, &t);
-	if (rc <= 0 || !strcmp(t.status, status) || !strcmp(t.status, "cancelled"))
-		return rc < 0 ? rc : 0;
-	if ((rc = pg_ticket_set_status(c->db, c->r->a, t.id, status)) < 0)
+	if (rc <= 0)
 		return rc;
-	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
-	json_object_object_add(b, "status", jstr(t.status));
-	json_object_object_add(a, "status", jstr(status));
-	rc = pg_audit_at(c->db, c->r->a, t.id, c->v.id, c->r->user->id, "ticket.status",
-			 jspec_dump(c->r->a, b, NULL), jspec_dump(c->r->a, a, NULL), c->at_stored);
-	json_object_put(b);
-	json_object_put(a);
-	return rc;
+	return ticket_move(c->r, c->db, &t, domain_ticket_after_step(t.status, step, resolved),
+			   c->v.id, c->at_stored);
 }
 
-static int notify(struct step_ctx *c, const char *template_name, struct json_object *payload)
+/* Writes the notice the event causes (if any), with the visit's id in its payload. */
+static int notify(struct step_ctx *c, enum notice_event event, const struct notice_facts *nf,
+		  struct json_object *payload)
 {
+	struct notice n;
+	domain_notice(event, nf, &n);
 	json_object_object_add(payload, "visit_id", jint(c->v.id));
-	int rc = pg_notify_customer(c->db, c->r->a, c->v.ticket_id, c->v.id, NULL, template_name,
-				    jspec_dump(c->r->a, payload, NULL));
+	int rc = pg_notice(c->db, c->r->a, c->v.ticket_id, c->v.id, &n,
+			   jspec_dump(c->r->a, payload, NULL));
 	json_object_put(payload);
 	return rc;
 }
@@ -228,7 +227,7 @@ static int step_finish(struct step_ctx *c, const char *action)
 		return rc;
 	}
 	struct json_object *b = json_object_new_object();
-	json_object_object_add(b, "status", jstr(c->v.status));
+	json_object_object_add(b, "status", jstr(domain_visit_status_name(c->v.status)));
 	rc = pg_audit_at(c->db, r->a, c->v.ticket_id, c->v.id, r->user->id, action,
 			 jspec_dump(r->a, b, NULL), changes, c->at_stored);
 	json_object_put(b);
@@ -282,33 +281,11 @@ int h_visit_precall(struct http_req *r, struct db *db)
 	STEP_BEGIN(c, STEP_PRECALL);
 	time_t s = 0, e = 0;
 	if (reschedule) {
-		util_parse_rfc3339(start, &s);
-		util_parse_rfc3339(end, &e);
-		int sec;
-		const char *bad =
-		    e <= s							? "end"
-		    : util_local_minute_of_day(s, &sec) % VISIT_GRID_MIN || sec ? "start"
-		    : util_local_minute_of_day(e, &sec) % VISIT_GRID_MIN || sec ? "end"
-		    : e - s > VISIT_MAX_MIN * 60				? "end"
-										: NULL;
-		if (bad) {
-			reply_invalid(
-			    r, bad,
-			    e <= s ? "must be after start"
-				   : "windows are on the half-hour grid and at most 10 hours");
+		if (!booking_window(r, start, end, &s, &e))
 			return 0;
-		}
-		int64_t clash;
-		int rc =
-		    pg_visit_clash(db, r->a, c.v.engineer_id, c.v.lead_id, s, e, c.v.id, &clash);
-		if (rc < 0)
+		int rc = booking_free(r, db, c.v.engineer_id, c.v.lead_id, s, e, c.v.id);
+		if (rc <= 0)
 			return rc;
-		if (clash) {
-			reply_problem(
-			    r, ERR_DOUBLE_BOOKED,
-			    arena_printf(r->a, "clashes with visit %lld", (long long)clash));
-			return 0;
-		}
 	}
 	if (!step_check(&c, STEP_PRECALL))
 		return 0;
@@ -323,7 +300,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 		return step_finish(&c, "visit.precall");
 	}
 	/* reached, or reached and agreed another time: confirmed (R3), first contact (R14) */
-	json_object_object_add(c.changes, "status", jstr("confirmed"));
+	json_object_object_add(c.changes, "status", jstr(domain_visit_status_name(VS_CONFIRMED)));
 	if (reschedule) {
 		json_object_object_add(c.changes, "starts_at", jstr(util_rfc3339(r->a, s)));
 		json_object_object_add(c.changes, "ends_at", jstr(util_rfc3339(r->a, e)));
@@ -339,7 +316,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 	json_object_object_add(pl, "start", jstr(util_rfc3339(r->a, s)));
 	json_object_object_add(pl, "end", jstr(util_rfc3339(r->a, e)));
 	json_object_object_add(pl, "rescheduled", jbool(reschedule));
-	if ((rc = notify(&c, "appointment_confirmed", pl)) < 0) {
+	if ((rc = notify(&c, NOTE_APPOINTMENT_CONFIRMED, &(struct notice_facts){0}, pl)) < 0) {
 		step_abort(&c);
 		return rc;
 	}
@@ -360,7 +337,7 @@ int h_visit_depart(struct http_req *r, struct db *db)
 	if (!step_check(&c, STEP_DEPART))
 		return 0;
 	json_object_object_add(c.changes, "departed_now", jbool(true));
-	int rc = set_ticket(&c, "in_progress");
+	int rc = move_ticket(&c, STEP_DEPART, false);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
@@ -390,7 +367,7 @@ int h_visit_late(struct http_req *r, struct db *db)
 	struct json_object *pl = json_object_new_object();
 	json_object_object_add(pl, "minutes", jint(minutes));
 	json_object_object_add(pl, "note", jstr(note));
-	int rc = notify(&c, "late_notice", pl);
+	int rc = notify(&c, NOTE_LATE, &(struct notice_facts){0}, pl);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
@@ -415,7 +392,7 @@ int h_visit_arrive(struct http_req *r, struct db *db)
 	json_object_object_add(
 	    c.changes, "arrived_late",
 	    jbool(domain_arrived_late((long)c.when, (long)c.v.starts_at, c.v.late_notice)));
-	int rc = set_ticket(&c, "in_progress");
+	int rc = move_ticket(&c, STEP_ARRIVE, false);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
@@ -497,18 +474,17 @@ int h_visit_complete(struct http_req *r, struct db *db)
 	if (follow_up)
 		json_object_object_add(c.changes, "follow_up_reason", jstr(follow_up));
 	/* R6: a resolved visit resolves the ticket; otherwise it stays open */
-	int rc = set_ticket(&c, resolved ? "resolved" : "in_progress");
+	int rc = move_ticket(&c, STEP_COMPLETE, resolved);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
 	}
-	if (resolved) { /* the result, with the survey on the tracking page (R15) */
-		struct json_object *pl = json_object_new_object();
-		json_object_object_add(pl, "resolution", jstr(resolution));
-		if ((rc = notify(&c, "result_notice", pl)) < 0) {
-			step_abort(&c);
-			return rc;
-		}
+	/* the result, with the survey on the tracking page (R15): for a resolved visit */
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "resolution", jstr(resolution));
+	if ((rc = notify(&c, NOTE_RESULT, &(struct notice_facts){.resolved = resolved}, pl)) < 0) {
+		step_abort(&c);
+		return rc;
 	}
 	return step_finish(&c, "visit.complete");
 }
@@ -538,9 +514,9 @@ int h_visit_absent(struct http_req *r, struct db *db)
 	struct json_object *pl = json_object_new_object();
 	json_object_object_add(pl, "memo_left", jbool(memo_left));
 	json_object_object_add(pl, "note", jstr(note));
-	int rc = notify(&c, "absent_notice", pl);
+	int rc = notify(&c, NOTE_ABSENT, &(struct notice_facts){0}, pl);
 	if (rc >= 0)
-		rc = set_ticket(&c, "new");
+		rc = move_ticket(&c, STEP_ABSENT, false);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
@@ -561,18 +537,15 @@ int h_visit_cancel(struct http_req *r, struct db *db)
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c, STEP_CANCEL);
-	bool was_confirmed = strcmp(c.v.status, "proposed") != 0;
 	if (!step_check(&c, STEP_CANCEL))
 		return 0;
 	json_object_object_add(c.changes, "cancel_reason", jstr(reason));
-	int rc = 0;
-	if (was_confirmed) {
-		struct json_object *pl = json_object_new_object();
-		json_object_object_add(pl, "reason", jstr(reason));
-		rc = notify(&c, "visit_cancelled", pl);
-	}
+	/* the customer hears of it once they had agreed to the visit */
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "reason", jstr(reason));
+	int rc = notify(&c, NOTE_VISIT_CANCELLED, &(struct notice_facts){.before = c.v.status}, pl);
 	if (rc >= 0)
-		rc = set_ticket(&c, "new");
+		rc = move_ticket(&c, STEP_CANCEL, false);
 	if (rc < 0) {
 		step_abort(&c);
 		return rc;
