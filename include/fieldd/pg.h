@@ -243,8 +243,28 @@ int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int
 /* cursor: NULL or the next_cursor of the previous page ("<epoch>_<id>"). */
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
 		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows);
-/* A step's changes as a JSON object: status, and the columns the step sets. */
-int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json);
+/* What a step changes on a visit. A member left zero/NULL/false changes nothing; a step's
+ * moment (departed, arrived, ...) is recorded at at, or now() when at is NULL, beside the
+ * time it was received. Every change raises the visit's iCalendar SEQUENCE. */
+struct visit_change {
+	const char *at; /* RFC 3339: when the engineer acted (a step made offline) */
+	bool set_status;
+	enum visit_status status;
+	time_t starts_at, ends_at; /* a new window (both, or 0) */
+	const char *attempt;	   /* a pre-call that did not reach anyone: audit only */
+	bool departed;
+	int late_minutes; /* > 0: a late notice (R4) */
+	bool arrived, arrived_late;
+	int estimate_minutes; /* > 0: the estimate (R5), with its explanation */
+	const char *estimate_explanation;
+	const char *consent_by;		     /* R5 */
+	bool completed, work_done, resolved; /* work_done, resolved, resolution with completed */
+	const char *resolution, *follow_up_reason;
+	bool absent, memo_left; /* memo_left, absent_note with absent (R10) */
+	const char *absent_note;
+	const char *cancel_reason; /* a cancelled visit */
+};
+int pg_visit_step(struct db *db, struct arena *a, int64_t id, const struct visit_change *c);
 /* at: when the call was made (RFC 3339), NULL for now; its receipt time is kept beside it. */
 int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
 		   const char *note, int64_t by, const char *at);

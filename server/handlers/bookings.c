@@ -336,7 +336,9 @@ int h_tickets_assign(struct http_req *r, struct db *db)
 			return booking_failed(r, db, rc);
 		/* a new time has not been agreed with the customer: call again (R3) */
 		if ((start != vr.starts_at || end != vr.ends_at) &&
-		    (rc = pg_visit_step(db, r->a, visit_id, "{\"status\":\"proposed\"}")) < 0)
+		    (rc = pg_visit_step(
+			 db, r->a, visit_id,
+			 &(struct visit_change){.set_status = true, .status = VS_PROPOSED})) < 0)
 			return rc;
 	}
 	if ((rc = pg_visit_doc(db, r->a, visit_id, &after)) <= 0)
