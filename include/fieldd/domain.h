@@ -134,7 +134,6 @@ enum ticket_status domain_ticket_after_booking(enum ticket_status cur);
  * completion resolves it, an unresolved one keeps it in progress, an absent
  * customer or a cancelled visit sends it back to new. A cancelled ticket stays
  * cancelled; a step that does not concern the ticket leaves cur. */
-enum visit_step;
 enum ticket_status domain_ticket_after_step(enum ticket_status cur, enum visit_step step,
 					    bool resolved);
 /* Whether a ticket may be cancelled while its open visit is open_visit (has_open false:
@@ -301,7 +300,7 @@ struct arena;
  */
 const char *domain_first_name(struct arena *a, const char *name);
 /* Whether a survey may be answered for a ticket in this status (after completion). */
-bool domain_survey_open(const char *ticket_status);
+bool domain_survey_open(enum ticket_status ticket_status);
 /* A survey rating is 1 to 5. */
 bool domain_survey_rating_ok(long long rating);
 
