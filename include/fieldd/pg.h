@@ -238,7 +238,7 @@ int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct view
 /* 1 when the viewer may see the visit, 0 when not (no lock: usable in read-only transactions). */
 int pg_visit_visible(struct db *db, struct arena *a, int64_t id, const struct viewer *v);
 int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
-/* The ticket's visit still under way (proposed to on site), 0 when none. */
+/* The ticket's visit still under way (domain_visit_open), 0 when none. */
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id);
 /* cursor: NULL or the next_cursor of the previous page ("<epoch>_<id>"). */
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,

@@ -277,16 +277,10 @@ DB_STMT(q_ticket_cancel,
 
 int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason)
 {
-	/* which visits go with the ticket is the domain's answer, as a text[] literal */
-	struct abuf b;
-	abuf_init(&b, a);
-	abuf_adds(&b, "{");
-	for (int s = 0; s < VS__COUNT; s++)
-		if (domain_cancelled_with_ticket((enum visit_status)s))
-			abuf_addf(&b, "%s%s", b.len > 1 ? "," : "",
-				  domain_visit_status_name((enum visit_status)s));
-	abuf_adds(&b, "}");
-	return db_exec(db, a, &q_ticket_cancel, NULL, DB_ARGS(num(a, id), reason, b.buf));
+	/* which visits go with the ticket is the domain's answer */
+	return db_exec(
+	    db, a, &q_ticket_cancel, NULL,
+	    DB_ARGS(num(a, id), reason, pg_visit_statuses(a, domain_cancelled_with_ticket)));
 }
 
 DB_STMT(q_ticket_contact, "INSERT INTO ticket_contacts (ticket_id, reached, note, by_user)"

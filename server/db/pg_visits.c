@@ -223,13 +223,14 @@ int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc)
 }
 
 DB_STMT(q_visit_open, "SELECT v.id FROM visits v WHERE v.ticket_id = $1::bigint"
-		      " AND v.status IN ('proposed', 'confirmed', 'en_route', 'on_site')"
+		      " AND v.status = ANY ($2::text[])"
 		      " ORDER BY v.seq DESC LIMIT 1");
 
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_visit_open, &rows, DB_ARGS(num(a, ticket)));
+	int rc = db_exec(db, a, &q_visit_open, &rows,
+			 DB_ARGS(num(a, ticket), pg_visit_statuses(a, domain_visit_open)));
 	*visit_id = rc > 0 ? db_int(&rows, 0, "id") : 0;
 	return rc;
 }
