@@ -50,7 +50,8 @@
 	X(ERR_CONSENT_REQUIRED, 422, "consent_required", "A service rule forbids this")            \
 	X(ERR_FOLLOW_UP_REQUIRED, 422, "follow_up_reason_required", "A service rule forbids this") \
 	X(ERR_CHECKLIST_INCOMPLETE, 422, "checklist_incomplete", "A service rule forbids this")    \
-	X(ERR_NO_PROPOSAL, 422, "no_proposal", "A service rule forbids this")
+	X(ERR_NO_PROPOSAL, 422, "no_proposal", "A service rule forbids this")                      \
+	X(ERR_CHECKLIST_LOCKED, 409, "checklist_locked", "Conflict")
 
 enum err_id {
 #define FIELDD_ERR_ENUM(id, st, code, title) id,

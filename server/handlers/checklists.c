@@ -134,9 +134,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 	}
 	bool editing_completed = st.completed;
 	if (st.completed && !domain_checklist_may_edit_completed(r->user->role)) {
-		reply_problem_code(
-		    r, ERR_CONFLICT, "checklist_locked",
-		    "the checklist is complete; only a team lead or admin can change it");
+		reply_problem(r, ERR_CHECKLIST_LOCKED,
+			      "the checklist is complete; only a team lead or admin can change it");
 		return 0;
 	}
 	const char *before = NULL;
@@ -230,7 +229,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 					  arena_printf(r->a, "answers.%s", st.items[k].key), why);
 		}
 		if (json_object_array_length(missing) > 0) {
-			reply_rule_errors(r, "checklist_incomplete",
+			reply_rule_errors(r, err_get(ERR_CHECKLIST_INCOMPLETE)->code,
 					  "every required item needs a valid answer before the "
 					  "checklist is complete",
 					  missing);
