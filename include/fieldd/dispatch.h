@@ -71,6 +71,15 @@ struct dsp_proposal {
  * horizon is proposed with meets_due = false. found = false when none.
  */
 void dsp_propose(const struct dsp_request *rq, struct dsp_proposal *out);
+/*
+ * The proposal's request for a ticket (due_at, kind, requires_lead): a
+ * VISIT_DEFAULT_MIN visit on the VISIT_GRID_MIN grid, at least 30 minutes from
+ * now, looking 14 days ahead when nothing fits before due_at; or, with a fixed
+ * window (start, end; 0 for none), exactly that window. [*from, *to) is the
+ * busy time the proposal needs to know.
+ */
+void dsp_request_for(time_t now, time_t due_at, const char *kind, bool requires_lead, time_t start,
+		     time_t end, struct dsp_request *rq, time_t *from, time_t *to);
 /* The proposal for a booking that names its engineer (only_engineer, 0: anyone): only
  * they and the leads are looked at, the named engineer goes whatever their listed
  * skills, and a lead named as the engineer goes as the engineer. people is changed. */
@@ -83,5 +92,7 @@ bool dsp_is_working(const struct dsp_person *p, time_t start, time_t end);
 bool dsp_is_free(const struct dsp_person *p, time_t start, time_t end);
 /* Bit mask of a device kind name; 0 for an unknown kind. */
 unsigned dsp_kind_bit(const char *kind);
+/* Index of a device kind in domain_device_kinds; -1 for an unknown kind or NULL. */
+int dsp_kind_index(const char *kind);
 
 #endif

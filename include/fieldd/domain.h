@@ -76,6 +76,9 @@ struct intake_out {
 	int first_contact_target_min;
 	const char *escalations[3]; /* NULL-terminated, static strings */
 };
+/* R11: the due time of a ticket made at created_us (microseconds since the epoch, the
+ * transaction's now()) with due_hours, to the second as PostgreSQL rounds it. */
+long long domain_due_at(long long created_us, int due_hours);
 void domain_intake(const struct intake_rules *rules, const struct intake_in *in,
 		   struct intake_out *out);
 /* A customer counts as VIP (R8). */

@@ -393,3 +393,40 @@ void dsp_propose_named(struct dsp_request *rq, int64_t only_engineer, struct dsp
 	}
 	dsp_propose(rq, out);
 }
+
+int dsp_kind_index(const char *kind)
+{
+	unsigned bit = dsp_kind_bit(kind);
+	int i = 0;
+	if (!bit)
+		return -1;
+	while (!(bit & 1u)) {
+		bit >>= 1;
+		i++;
+	}
+	return i;
+}
+
+void dsp_request_for(time_t now, time_t due_at, const char *kind, bool requires_lead, time_t start,
+		     time_t end, struct dsp_request *rq, time_t *from, time_t *to)
+{
+	*rq = (struct dsp_request){
+	    .now = now,
+	    .due_at = due_at,
+	    .kind = dsp_kind_index(kind),
+	    .requires_lead = requires_lead,
+	    .duration_min = VISIT_DEFAULT_MIN,
+	    .grid_min = VISIT_GRID_MIN,
+	    .lead_time_min = 30,
+	    .horizon_days = 14,
+	};
+	if (start) {
+		rq->now = start;
+		rq->lead_time_min = 0;
+		rq->due_at = end;
+		rq->duration_min = (int)((end - start) / 60);
+		rq->horizon_days = 0;
+	}
+	*from = (rq->now < now ? rq->now : now) - 86400;
+	*to = rq->now + 15 * 86400L;
+}

@@ -18,38 +18,6 @@
 #include <json-c/json.h>
 #include <string.h>
 
-int booking_kind_index(const char *kind)
-{
-	for (int i = 0; domain_device_kinds[i]; i++)
-		if (!strcmp(domain_device_kinds[i], kind))
-			return i;
-	return -1;
-}
-
-void booking_request(const struct ticket_facts *t, const struct propose_opts *o, time_t now,
-		     struct dsp_request *rq, time_t *from, time_t *to)
-{
-	*rq = (struct dsp_request){
-	    .now = now,
-	    .due_at = t->due_at,
-	    .kind = t->kind ? booking_kind_index(t->kind) : -1,
-	    .requires_lead = t->requires_lead,
-	    .duration_min = VISIT_DEFAULT_MIN,
-	    .grid_min = VISIT_GRID_MIN,
-	    .lead_time_min = 30,
-	    .horizon_days = 14,
-	};
-	if (o->start) {
-		rq->now = o->start;
-		rq->lead_time_min = 0;
-		rq->due_at = o->end;
-		rq->duration_min = (int)((o->end - o->start) / 60);
-		rq->horizon_days = 0;
-	}
-	*from = (rq->now < now ? rq->now : now) - 86400;
-	*to = rq->now + 15 * 86400L;
-}
-
 /* Runs the proposal for a ticket. */
 static int propose(struct http_req *r, struct db *db, const struct ticket_facts *t,
 		   const struct propose_opts *o, struct dsp_proposal *out)
@@ -57,7 +25,8 @@ static int propose(struct http_req *r, struct db *db, const struct ticket_facts 
 	memset(out, 0, sizeof *out);
 	struct dsp_request rq;
 	time_t from, to;
-	booking_request(t, o, time(NULL), &rq, &from, &to);
+	dsp_request_for(time(NULL), t->due_at, t->kind, t->requires_lead, o->start, o->end, &rq,
+			&from, &to);
 	struct dsp_person *people;
 	int n;
 	int rc = pg_dispatch_people(db, r->a, from, to, &people, &n);

@@ -73,10 +73,9 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	/* what intake decides on and the proposal's inputs: the device locked, then one read */
 	struct ticket_facts tf = {
 	    .customer_id = t.customer_id, .device_id = t.device_id, .status = TS_NEW};
-	struct propose_opts o = {0};
 	struct dsp_request rq;
 	time_t from, to;
-	booking_request(&tf, &o, time(NULL), &rq, &from, &to);
+	dsp_request_for(time(NULL), tf.due_at, NULL, false, 0, 0, &rq, &from, &to);
 	struct intake_facts f;
 	int rc = pg_intake_facts(db, r->a, t.device_id, t.customer_id, t.fault_code,
 				 ru->repeat_window_days, from, to, &f);
@@ -114,14 +113,13 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	tf.kind = f.kind;
 	tf.requires_lead = out.requires_lead;
 	tf.vip = out.vip;
-	tf.due_at =
-	    (time_t)((f.now_us + (int64_t)out.due_hours * 3600 * 1000000 + 500000) / 1000000);
+	tf.due_at = (time_t)domain_due_at(f.now_us, out.due_hours);
 	rq.due_at = tf.due_at;
-	rq.kind = booking_kind_index(tf.kind);
+	rq.kind = dsp_kind_index(tf.kind);
 	rq.requires_lead = tf.requires_lead;
 	rq.last_engineer_id = f.last_engineer_id;
 	struct dsp_proposal p;
-	dsp_propose_named(&rq, o.only_engineer, f.people, f.npeople, &p);
+	dsp_propose_named(&rq, 0, f.people, f.npeople, &p);
 
 	/* R7/R8: the lead hears of an escalation now, not at the visit */
 	struct notice_facts nf = {.requires_lead = out.requires_lead,

@@ -34,11 +34,6 @@ struct propose_opts {
 	int64_t only_engineer;
 	time_t start, end; /* 0: free */
 };
-/* The proposal's request for a ticket; [*from, *to) is the busy time it needs. */
-void booking_request(const struct ticket_facts *t, const struct propose_opts *o, time_t now,
-		     struct dsp_request *rq, time_t *from, time_t *to);
-/* Index of a device kind in domain_device_kinds, -1 when unknown. */
-int booking_kind_index(const char *kind);
 /* The proposal as the reply shows it; NULL when nothing was found. */
 struct json_object *booking_proposal_json(struct http_req *r, const struct dsp_proposal *p);
 /* A window given by the caller (both ends or neither): true when it may stand, else a

@@ -402,6 +402,54 @@ static void test_propose_named(void)
 	CHECK(!p.found);
 }
 
+static void test_request_for(void)
+{
+	struct dsp_request rq;
+	time_t from, to, now = 1795420800;
+	/* free choice: an hour on the grid, 30 minutes ahead, 14 days when nothing fits */
+	dsp_request_for(now, now + 8 * 3600, domain_device_kinds[1], true, 0, 0, &rq, &from, &to);
+	CHECK_INT_EQ(rq.now, now);
+	CHECK_INT_EQ(rq.due_at, now + 8 * 3600);
+	CHECK_INT_EQ(rq.kind, 1);
+	CHECK(rq.requires_lead);
+	CHECK_INT_EQ(rq.duration_min, VISIT_DEFAULT_MIN);
+	CHECK_INT_EQ(rq.grid_min, VISIT_GRID_MIN);
+	CHECK_INT_EQ(rq.lead_time_min, 30);
+	CHECK_INT_EQ(rq.horizon_days, 14);
+	CHECK_INT_EQ(from, now - 86400);
+	CHECK_INT_EQ(to, now + 15 * 86400L);
+	/* a fixed window: exactly it, however long, and nothing beyond */
+	time_t s = now + 3 * 86400, e = s + 150 * 60;
+	dsp_request_for(now, now + 8 * 3600, "toaster", false, s, e, &rq, &from, &to);
+	CHECK_INT_EQ(rq.kind, -1);
+	CHECK_INT_EQ(rq.now, s);
+	CHECK_INT_EQ(rq.due_at, e);
+	CHECK_INT_EQ(rq.duration_min, 150);
+	CHECK_INT_EQ(rq.lead_time_min, 0);
+	CHECK_INT_EQ(rq.horizon_days, 0);
+	CHECK_INT_EQ(from, now - 86400); /* the busy time from before now on */
+	CHECK_INT_EQ(to, s + 15 * 86400L);
+	/* a window in the past reaches back to it */
+	dsp_request_for(now, 0, NULL, false, now - 2 * 86400, now - 2 * 86400 + 3600, &rq, &from,
+			&to);
+	CHECK_INT_EQ(from, now - 3 * 86400);
+	/* kinds by index */
+	for (int i = 0; domain_device_kinds[i]; i++)
+		CHECK_INT_EQ(dsp_kind_index(domain_device_kinds[i]), i);
+	CHECK_INT_EQ(dsp_kind_index(NULL), -1);
+	CHECK_INT_EQ(dsp_kind_index(""), -1);
+}
+
+static void test_due_at(void)
+{
+	/* R11: hours after the transaction's now(), rounded to the second as PostgreSQL does */
+	CHECK_INT_EQ(domain_due_at(1000000000LL * 1000000, 4), 1000000000LL + 4 * 3600);
+	CHECK_INT_EQ(domain_due_at(1000000000LL * 1000000 + 499999, 8), 1000000000LL + 8 * 3600);
+	CHECK_INT_EQ(domain_due_at(1000000000LL * 1000000 + 500000, 8),
+		     1000000000LL + 8 * 3600 + 1);
+	CHECK_INT_EQ(domain_due_at(1000000000LL * 1000000, 72), 1000000000LL + 72 * 3600);
+}
+
 int main(void)
 {
 	CHECK_RUN(test_status_words_round_trip);
@@ -419,5 +467,7 @@ int main(void)
 	CHECK_RUN(test_customer_notices);
 	CHECK_RUN(test_working_hours_defaults);
 	CHECK_RUN(test_propose_named);
+	CHECK_RUN(test_request_for);
+	CHECK_RUN(test_due_at);
 	return CHECK_DONE();
 }
