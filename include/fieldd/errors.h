@@ -51,7 +51,9 @@
 	X(ERR_FOLLOW_UP_REQUIRED, 422, "follow_up_reason_required", "A service rule forbids this") \
 	X(ERR_CHECKLIST_INCOMPLETE, 422, "checklist_incomplete", "A service rule forbids this")    \
 	X(ERR_NO_PROPOSAL, 422, "no_proposal", "A service rule forbids this")                      \
-	X(ERR_CHECKLIST_LOCKED, 409, "checklist_locked", "Conflict")
+	X(ERR_CHECKLIST_LOCKED, 409, "checklist_locked", "Conflict")                               \
+	X(ERR_TRAINING_STAFF_REQUIRED, 422, "training_staff_required",                             \
+	  "A service rule forbids this")
 
 enum err_id {
 #define FIELDD_ERR_ENUM(id, st, code, title) id,

@@ -18,6 +18,16 @@ static const struct {
 #undef VERDICT_ROW_
 };
 
+/* Any verdict (ok, err) as the reply shows it: 0 or the row's HTTP status, NULL or its code. */
+static inline int verdict_status_of(bool ok, enum err_id err)
+{
+	return ok ? 0 : verdict_errs_[err].status;
+}
+static inline const char *verdict_code_of(bool ok, enum err_id err)
+{
+	return ok ? NULL : verdict_errs_[err].code;
+}
+
 /* 0 when allowed, else the HTTP status of the error's registry row. */
 static inline int vstatus(const struct step_verdict *v)
 {
