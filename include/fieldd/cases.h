@@ -6,13 +6,16 @@
 #ifndef FIELDD_CASES_H
 #define FIELDD_CASES_H
 
+#include "fieldd/errors.h" /* the error ids the rules answer with (an enum, no code) */
+
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A step's verdict: 0 allowed, 409 out of order, 422 a rule forbids it. */
+/* A step's verdict: allowed, or refused with the error id (ERR_STEP_ORDER out of order,
+ * ERR_PLAN_NOT_APPROVED, ERR_TRAINING_STAFF_REQUIRED). */
 struct case_verdict {
-	int status;
-	const char *code;   /* "step_out_of_order", "plan_not_approved", ... (static) */
+	bool ok;
+	enum err_id err;    /* when refused */
 	const char *detail; /* static */
 	const char *next;   /* the status after the step (static) */
 };

@@ -35,6 +35,9 @@ struct dsp_person {
 #define DSP_DEFAULT_START_MIN (9 * 60)
 #define DSP_DEFAULT_END_MIN   (18 * 60)
 #define DSP_DEFAULT_DAYS      0x3eu /* Monday to Friday */
+/* Sets p's working hours from what the user has on record: start_min/end_min < 0 and
+ * days 0 mean none, and take the defaults above. */
+void dsp_working_hours(struct dsp_person *p, int start_min, int end_min, unsigned days);
 
 struct dsp_request {
 	time_t now;
@@ -68,6 +71,20 @@ struct dsp_proposal {
  * horizon is proposed with meets_due = false. found = false when none.
  */
 void dsp_propose(const struct dsp_request *rq, struct dsp_proposal *out);
+/*
+ * The proposal's request for a ticket (due_at, kind, requires_lead): a
+ * VISIT_DEFAULT_MIN visit on the VISIT_GRID_MIN grid, at least 30 minutes from
+ * now, looking 14 days ahead when nothing fits before due_at; or, with a fixed
+ * window (start, end; 0 for none), exactly that window. [*from, *to) is the
+ * busy time the proposal needs to know.
+ */
+void dsp_request_for(time_t now, time_t due_at, const char *kind, bool requires_lead, time_t start,
+		     time_t end, struct dsp_request *rq, time_t *from, time_t *to);
+/* The proposal for a booking that names its engineer (only_engineer, 0: anyone): only
+ * they and the leads are looked at, the named engineer goes whatever their listed
+ * skills, and a lead named as the engineer goes as the engineer. people is changed. */
+void dsp_propose_named(struct dsp_request *rq, int64_t only_engineer, struct dsp_person *people,
+		       int n, struct dsp_proposal *out);
 
 /* The whole of [start, end) lies inside p's working hours on one working day. */
 bool dsp_is_working(const struct dsp_person *p, time_t start, time_t end);
@@ -75,5 +92,7 @@ bool dsp_is_working(const struct dsp_person *p, time_t start, time_t end);
 bool dsp_is_free(const struct dsp_person *p, time_t start, time_t end);
 /* Bit mask of a device kind name; 0 for an unknown kind. */
 unsigned dsp_kind_bit(const char *kind);
+/* Index of a device kind in domain_device_kinds; -1 for an unknown kind or NULL. */
+int dsp_kind_index(const char *kind);
 
 #endif

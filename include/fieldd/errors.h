@@ -47,7 +47,17 @@
 	/* answered by libmicrohttpd itself (scripts/mhd/problem-json.patch) */                    \
 	X(ERR_HEADERS_TOO_LARGE, 431, "headers_too_large", "Request header fields too large")      \
 	X(ERR_METHOD_NOT_IMPLEMENTED, 501, "method_not_implemented", "Method not implemented")     \
-	X(ERR_HTTP_VERSION, 505, "http_version_not_supported", "HTTP version not supported")
+	X(ERR_HTTP_VERSION, 505, "http_version_not_supported", "HTTP version not supported")       \
+	/* the service rules (server/domain), titled as rule_violation */                          \
+	X(ERR_LEAD_REQUIRED, 422, "lead_required", "A service rule forbids this")                  \
+	X(ERR_PRECALL_REQUIRED, 422, "precall_required", "A service rule forbids this")            \
+	X(ERR_CONSENT_REQUIRED, 422, "consent_required", "A service rule forbids this")            \
+	X(ERR_FOLLOW_UP_REQUIRED, 422, "follow_up_reason_required", "A service rule forbids this") \
+	X(ERR_CHECKLIST_INCOMPLETE, 422, "checklist_incomplete", "A service rule forbids this")    \
+	X(ERR_NO_PROPOSAL, 422, "no_proposal", "A service rule forbids this")                      \
+	X(ERR_CHECKLIST_LOCKED, 409, "checklist_locked", "Conflict")                               \
+	X(ERR_TRAINING_STAFF_REQUIRED, 422, "training_staff_required",                             \
+	  "A service rule forbids this")
 
 enum err_id {
 #define FIELDD_ERR_ENUM(id, st, code, title) id,

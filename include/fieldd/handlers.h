@@ -56,10 +56,11 @@ int h_notifications_list(struct http_req *r, struct db *db);
 int h_tickets_create(struct http_req *r, struct db *db);
 int h_tickets_list(struct http_req *r, struct db *db);
 int h_tickets_get(struct http_req *r, struct db *db);
-int h_tickets_assign(struct http_req *r, struct db *db);
 int h_tickets_delay(struct http_req *r, struct db *db);
 int h_tickets_cancel(struct http_req *r, struct db *db);
 int h_tickets_callback(struct http_req *r, struct db *db);
+/* bookings.c */
+int h_tickets_assign(struct http_req *r, struct db *db);
 int h_tickets_visit_create(struct http_req *r, struct db *db);
 
 /* visits.c */
@@ -101,9 +102,7 @@ void viewer_of(struct http_req *r, struct viewer *v);
 /* Intake and visit settings (FIELDD_SLA_HOURS etc.), read once. */
 struct intake_rules;
 const struct intake_rules *dispatch_rules(void);
-#define VISIT_GRID_MIN	  30
-#define VISIT_DEFAULT_MIN 60
-#define VISIT_MAX_MIN	  (10 * 60)
+/* VISIT_GRID_MIN, VISIT_DEFAULT_MIN, VISIT_MAX_MIN: fieldd/domain.h */
 
 /* public.c: the customer's tracking page, its JSON, the survey; re-sending a dead notice */
 int h_track_page(struct http_req *r, struct db *db);

@@ -16,6 +16,7 @@
 #ifndef FIELDD_OUTBOX_H
 #define FIELDD_OUTBOX_H
 
+#include "fieldd/domain.h" /* enum ticket_status */
 #include "fieldd/notify.h" /* struct outbox_item */
 
 #include <stdint.h>
@@ -60,7 +61,8 @@ int pg_outbox_resend(struct db *db, struct arena *a, int64_t id, int64_t actor,
  * caller to shorten), status, survey_open. 1 found, 0 not (unknown or expired). */
 struct public_ticket {
 	int64_t id;
-	const char *doc, *engineer_name, *status;
+	const char *doc, *engineer_name;
+	enum ticket_status status;
 	int survey_open; /* resolved or closed, and no survey yet */
 	int surveyed;
 };

@@ -9,6 +9,7 @@
 #define FIELDD_PG_H
 
 #include "fieldd/db.h"
+#include "fieldd/domain.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -173,10 +174,8 @@ struct ticket_new {
 	const char *tracking; /* public capability token for the customer's page */
 	int due_hours, repeat_count, first_contact_target_min, repeat_window_days;
 	bool requires_lead, vip;
-	/* R7/R8: an escalated ticket's notice to the lead (notify_lead), or to every
-	 * active lead when notify_lead is 0 */
-	bool notify_escalation;
-	int64_t notify_lead;
+	/* R7/R8: the escalation notice as domain_notice() decided it (to NOTICE_NOBODY: none) */
+	struct notice escalation;
 };
 /* Inserts the ticket, its ticket.created audit event and the escalation notice in one
  * statement; *doc is the ticket's document (ticket_doc()). */
@@ -185,7 +184,8 @@ int pg_ticket_create(struct db *db, struct arena *a, const struct ticket_new *t,
 
 struct ticket_facts {
 	int64_t id, customer_id, device_id;
-	const char *status, *kind, *number;
+	enum ticket_status status;
+	const char *kind, *number;
 	bool requires_lead, vip;
 	time_t due_at, created_at;
 };
@@ -200,11 +200,12 @@ struct ticket_filter {
 };
 int pg_ticket_list(struct db *db, struct arena *a, const struct ticket_filter *f,
 		   const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
-int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, const char *status);
+int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, enum ticket_status status);
 /* R14: the first contact at at (RFC 3339, NULL for now), unless an earlier one is recorded. */
 int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id, const char *at);
 int pg_ticket_delay(struct db *db, struct arena *a, int64_t id, const char *reason,
 		    const char *new_due_at, int64_t by, int64_t *notice_id);
+/* Cancels the ticket and those of its visits domain_cancelled_with_ticket() names. */
 int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason);
 int pg_ticket_contact(struct db *db, struct arena *a, int64_t id, bool reached, const char *note,
 		      int64_t by);
@@ -227,7 +228,7 @@ int pg_visit_reassign(struct db *db, struct arena *a, int64_t id, int64_t engine
 		      time_t start, time_t end);
 struct visit_row {
 	int64_t id, ticket_id, engineer_id, lead_id;
-	const char *status;
+	enum visit_status status;
 	time_t starts_at, ends_at;
 	bool has_estimate, has_consent, late_notice, requires_lead;
 	time_t last_step_at; /* the latest step's time (its "at"), or when the visit was made */
@@ -237,25 +238,41 @@ int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct view
 /* 1 when the viewer may see the visit, 0 when not (no lock: usable in read-only transactions). */
 int pg_visit_visible(struct db *db, struct arena *a, int64_t id, const struct viewer *v);
 int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
-/* The ticket's visit still under way (proposed to on site), 0 when none. */
+/* The ticket's visit still under way (domain_visit_open), 0 when none. */
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id);
 /* cursor: NULL or the next_cursor of the previous page ("<epoch>_<id>"). */
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
 		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows);
-/* A step's changes as a JSON object: status, and the columns the step sets. */
-int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json);
+/* What a step changes on a visit. A member left zero/NULL/false changes nothing; a step's
+ * moment (departed, arrived, ...) is recorded at at, or now() when at is NULL, beside the
+ * time it was received. Every change raises the visit's iCalendar SEQUENCE. */
+struct visit_change {
+	const char *at; /* RFC 3339: when the engineer acted (a step made offline) */
+	bool set_status;
+	enum visit_status status;
+	time_t starts_at, ends_at; /* a new window (both, or 0) */
+	const char *attempt;	   /* a pre-call that did not reach anyone: audit only */
+	bool departed;
+	int late_minutes; /* > 0: a late notice (R4) */
+	bool arrived, arrived_late;
+	int estimate_minutes; /* > 0: the estimate (R5), with its explanation */
+	const char *estimate_explanation;
+	const char *consent_by;		     /* R5 */
+	bool completed, work_done, resolved; /* work_done, resolved, resolution with completed */
+	const char *resolution, *follow_up_reason;
+	bool absent, memo_left; /* memo_left, absent_note with absent (R10) */
+	const char *absent_note;
+	const char *cancel_reason; /* a cancelled visit */
+};
+int pg_visit_step(struct db *db, struct arena *a, int64_t id, const struct visit_change *c);
 /* at: when the call was made (RFC 3339), NULL for now; its receipt time is kept beside it. */
 int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
 		   const char *note, int64_t by, const char *at);
 
 /* Outbox and audit. */
-int pg_notify_customer(struct db *db, struct arena *a, int64_t ticket, int64_t visit,
-		       const char *channel, const char *template_name, const char *payload);
-int pg_notify_user(struct db *db, struct arena *a, int64_t ticket, int64_t user,
-		   const char *template_name, const char *payload);
-/* Every active lead (when no one lead is known yet). */
-int pg_notify_leads(struct db *db, struct arena *a, int64_t ticket, const char *template_name,
-		    const char *payload);
+/* Writes the notice domain_notice() decided on (nothing for NOTICE_NOBODY); visit 0: none. */
+int pg_notice(struct db *db, struct arena *a, int64_t ticket, int64_t visit, const struct notice *n,
+	      const char *payload);
 /* status NULL: any; "dead" also finds the older word "failed". */
 int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const char *status,
 			 const struct viewer *v, int64_t after, int limit, struct db_rows *rows);

@@ -188,26 +188,35 @@ DB_STMT(q_notify_customer,
 	"  coalesce($3, c.preferred_channel), $4, $5::jsonb"
 	" FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = $1::bigint");
 
-int pg_notify_customer(struct db *db, struct arena *a, int64_t ticket, int64_t visit,
-		       const char *channel, const char *template_name, const char *payload)
-{
-	return db_exec(db, a, &q_notify_customer, NULL,
-		       DB_ARGS(num(a, ticket), id_or_null(a, visit), channel, template_name,
-			       payload ? payload : "{}"));
-}
+/* one user ($6), or every active lead ($6 NULL); the address follows the channel */
+DB_STMT(q_notify_users,
+	"INSERT INTO notifications (ticket_id, visit_id, recipient_kind, recipient_id, recipient,"
+	" channel, template, payload)"
+	" SELECT $1::bigint, $2::bigint, 'user', u.id,"
+	"  CASE $3 WHEN 'email' THEN u.email ELSE u.phone END, $3, $4, $5::jsonb FROM users u"
+	" WHERE CASE WHEN $6::bigint IS NULL THEN u.role = 'lead' AND u.active"
+	"  ELSE u.id = $6::bigint END");
 
-DB_STMT(q_notify_user,
-	"INSERT INTO notifications (ticket_id, recipient_kind, recipient_id, recipient, channel,"
-	" template, payload)"
-	" SELECT $1::bigint, 'user', u.id, u.phone, 'sms', $3, $4::jsonb FROM users u"
-	" WHERE u.id = $2::bigint");
-
-int pg_notify_user(struct db *db, struct arena *a, int64_t ticket, int64_t user,
-		   const char *template_name, const char *payload)
+int pg_notice(struct db *db, struct arena *a, int64_t ticket, int64_t visit, const struct notice *n,
+	      const char *payload)
 {
-	return db_exec(
-	    db, a, &q_notify_user, NULL,
-	    DB_ARGS(num(a, ticket), num(a, user), template_name, payload ? payload : "{}"));
+	if (!payload)
+		payload = "{}";
+	switch (n->to) {
+	case NOTICE_NOBODY:
+		return 0;
+	case NOTICE_CUSTOMER:
+		return db_exec(db, a, &q_notify_customer, NULL,
+			       DB_ARGS(num(a, ticket), id_or_null(a, visit), n->channel,
+				       n->template_name, payload));
+	case NOTICE_USER:
+	case NOTICE_EVERY_LEAD:
+		break;
+	}
+	return db_exec(db, a, &q_notify_users, NULL,
+		       DB_ARGS(num(a, ticket), id_or_null(a, visit),
+			       n->channel ? n->channel : "sms", n->template_name, payload,
+			       n->to == NOTICE_USER ? num(a, n->user_id) : NULL));
 }
 
 /* one notice as GET /notifications lists it (with its ticket's number for the board) */
@@ -272,17 +281,4 @@ int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int6
 	     const char *action, const char *before, const char *after)
 {
 	return pg_audit_at(db, a, ticket, visit, actor, action, before, after, NULL);
-}
-
-DB_STMT(q_notify_leads,
-	"INSERT INTO notifications (ticket_id, recipient_kind, recipient_id, recipient, channel,"
-	" template, payload)"
-	" SELECT $1::bigint, 'user', u.id, u.phone, 'sms', $2, $3::jsonb FROM users u"
-	" WHERE u.role = 'lead' AND u.active");
-
-int pg_notify_leads(struct db *db, struct arena *a, int64_t ticket, const char *template_name,
-		    const char *payload)
-{
-	return db_exec(db, a, &q_notify_leads, NULL,
-		       DB_ARGS(num(a, ticket), template_name, payload ? payload : "{}"));
 }

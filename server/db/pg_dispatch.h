@@ -5,7 +5,9 @@
 #ifndef FIELDD_PG_DISPATCH_H
 #define FIELDD_PG_DISPATCH_H
 
+#include "fieldd/arena.h"
 #include "fieldd/db.h"
+#include "fieldd/domain.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,5 +76,20 @@ static inline int64_t pg_dec(const char *p, const char **end)
 /* Forgets everything the schedule cache holds (it also does so by itself when
  * db_generation() moves: a database seen anew). */
 void schedule_cache_clear(void);
+
+/* The visit statuses pick answers true for, as a text[] literal ("{proposed,confirmed}"):
+ * the domain decides which visits a statement touches, the statement takes the list. */
+static inline const char *pg_visit_statuses(struct arena *a, bool (*pick)(enum visit_status))
+{
+	struct abuf b;
+	abuf_init(&b, a);
+	abuf_adds(&b, "{");
+	for (int s = 0; s < VS__COUNT; s++)
+		if (pick((enum visit_status)s))
+			abuf_addf(&b, "%s%s", b.len > 1 ? "," : "",
+				  domain_visit_status_name((enum visit_status)s));
+	abuf_adds(&b, "}");
+	return b.buf;
+}
 
 #endif

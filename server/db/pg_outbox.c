@@ -245,7 +245,8 @@ int pg_public_ticket(struct db *db, struct arena *a, const char *tracking, int e
 	out->id = db_int(&r, 0, "id");
 	out->doc = db_val(&r, 0, "doc");
 	out->engineer_name = db_val(&r, 0, "engineer_name");
-	out->status = db_val(&r, 0, "status");
+	if (!domain_ticket_status_parse(db_val(&r, 0, "status"), &out->status))
+		return DB_HARD;
 	out->survey_open = db_bool(&r, 0, "survey_open");
 	out->surveyed = db_bool(&r, 0, "surveyed");
 	return 1;

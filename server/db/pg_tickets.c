@@ -106,7 +106,8 @@ DB_STMT(q_ticket_create,
 	"   SELECT t.id, $15::bigint, 'ticket.created', t.doc FROM t),"
 	" n AS (INSERT INTO notifications (ticket_id, recipient_kind, recipient_id, recipient,"
 	"   channel, template, payload)"
-	"   SELECT t.id, 'user', u.id, u.phone, 'sms', 'escalation', jsonb_build_object("
+	"   SELECT t.id, 'user', u.id, CASE $20 WHEN 'email' THEN u.email ELSE u.phone END, $20,"
+	"     $19, jsonb_build_object("
 	"     'number', t.number, 'escalations', $10, 'repeat_count', $9::int)"
 	"   FROM t CROSS JOIN users u WHERE $17::bool AND CASE WHEN $18::bigint IS NULL"
 	"     THEN u.role = 'lead' AND u.active ELSE u.id = $18::bigint END)"
@@ -116,6 +117,7 @@ int pg_ticket_create(struct db *db, struct arena *a, const struct ticket_new *t,
 		     const char **number, const char **doc)
 {
 	struct db_rows rows;
+	const struct notice *n = &t->escalation; /* to a user, or every active lead */
 	int rc = db_exec(
 	    db, a, &q_ticket_create, &rows,
 	    DB_ARGS(num(a, t->customer_id), num(a, t->device_id), t->fault_code, t->symptom,
@@ -124,8 +126,10 @@ int pg_ticket_create(struct db *db, struct arena *a, const struct ticket_new *t,
 		    t->requires_lead ? "true" : "false", t->vip ? "true" : "false",
 		    arena_printf(a, "%d", t->first_contact_target_min),
 		    arena_printf(a, "%d", t->repeat_window_days), id_or_null(a, t->created_by),
-		    t->tracking, t->notify_escalation ? "true" : "false",
-		    id_or_null(a, t->notify_lead)));
+		    t->tracking,
+		    n->to == NOTICE_USER || n->to == NOTICE_EVERY_LEAD ? "true" : "false",
+		    n->to == NOTICE_USER ? num(a, n->user_id) : NULL, n->template_name,
+		    n->channel ? n->channel : "sms"));
 	if (rc > 0) {
 		*id = db_int(&rows, 0, "id");
 		*number = db_val(&rows, 0, "number");
@@ -152,7 +156,8 @@ int pg_ticket_facts(struct db *db, struct arena *a, int64_t id, const struct vie
 	out->id = db_int(&rows, 0, "id");
 	out->customer_id = db_int(&rows, 0, "customer_id");
 	out->device_id = db_int(&rows, 0, "device_id");
-	out->status = db_val(&rows, 0, "status");
+	if (!domain_ticket_status_parse(db_val(&rows, 0, "status"), &out->status))
+		return DB_HARD;
 	out->number = db_val(&rows, 0, "number");
 	out->kind = db_val(&rows, 0, "kind");
 	out->requires_lead = db_bool(&rows, 0, "requires_lead");
@@ -226,9 +231,10 @@ DB_STMT(q_ticket_status, "UPDATE tickets SET status = $2, updated_at = now(),"
 			 " resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE resolved_at END"
 			 " WHERE id = $1::bigint");
 
-int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, const char *status)
+int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, enum ticket_status status)
 {
-	return db_exec(db, a, &q_ticket_status, NULL, DB_ARGS(num(a, id), status));
+	return db_exec(db, a, &q_ticket_status, NULL,
+		       DB_ARGS(num(a, id), domain_ticket_status_name(status)));
 }
 
 /* the earliest contact counts (R14), also when a call made offline is heard of later */
@@ -264,14 +270,17 @@ int pg_ticket_delay(struct db *db, struct arena *a, int64_t id, const char *reas
 DB_STMT(q_ticket_cancel,
 	"WITH v AS (UPDATE visits SET status = 'cancelled', cancel_reason = $2,"
 	"   ical_sequence = ical_sequence + 1, updated_at = now()"
-	"   WHERE ticket_id = $1::bigint AND status IN ('proposed', 'confirmed', 'en_route')"
+	"   WHERE ticket_id = $1::bigint AND status = ANY ($3::text[])"
 	"   RETURNING id)"
 	" UPDATE tickets SET status = 'cancelled', cancel_reason = $2, updated_at = now()"
 	" WHERE id = $1::bigint");
 
 int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason)
 {
-	return db_exec(db, a, &q_ticket_cancel, NULL, DB_ARGS(num(a, id), reason));
+	/* which visits go with the ticket is the domain's answer */
+	return db_exec(
+	    db, a, &q_ticket_cancel, NULL,
+	    DB_ARGS(num(a, id), reason, pg_visit_statuses(a, domain_cancelled_with_ticket)));
 }
 
 DB_STMT(q_ticket_contact, "INSERT INTO ticket_contacts (ticket_id, reached, note, by_user)"

@@ -51,14 +51,12 @@ int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows
 		q->team_lead = pg_dec(db_cell(rows, i, c_lead), &end);
 		int ws = (int)pg_dec(db_cell(rows, i, c_ws), &end),
 		    we = (int)pg_dec(db_cell(rows, i, c_we), &end);
-		q->work_start_min = ws >= 0 ? ws : DSP_DEFAULT_START_MIN;
-		q->work_end_min = we >= 0 ? we : DSP_DEFAULT_END_MIN;
+		unsigned wd = 0;
 		const char *days = db_cell(rows, i, c_days);
 		for (const char *d = days; d && *d; d++)
 			if (*d >= '1' && *d <= '7')
-				q->work_days |= 1u << (*d - '0');
-		if (!q->work_days)
-			q->work_days = DSP_DEFAULT_DAYS;
+				wd |= 1u << (*d - '0');
+		dsp_working_hours(q, ws, we, wd); /* the domain's defaults where none are set */
 		const char *sk = db_cell(rows, i, c_skills);
 		while (sk && *sk) {
 			const char *c = strchr(sk, ',');
@@ -192,7 +190,8 @@ int pg_visit_facts(struct db *db, struct arena *a, int64_t id, const struct view
 	out->ticket_id = db_int(&rows, 0, "ticket_id");
 	out->engineer_id = db_int(&rows, 0, "engineer_id");
 	out->lead_id = db_int(&rows, 0, "lead_id");
-	out->status = db_val(&rows, 0, "status");
+	if (!domain_visit_status_parse(db_val(&rows, 0, "status"), &out->status))
+		return DB_HARD;
 	out->starts_at = (time_t)db_int(&rows, 0, "s");
 	out->ends_at = (time_t)db_int(&rows, 0, "e");
 	out->has_estimate = db_bool(&rows, 0, "has_estimate");
@@ -224,13 +223,14 @@ int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char **doc)
 }
 
 DB_STMT(q_visit_open, "SELECT v.id FROM visits v WHERE v.ticket_id = $1::bigint"
-		      " AND v.status IN ('proposed', 'confirmed', 'en_route', 'on_site')"
+		      " AND v.status = ANY ($2::text[])"
 		      " ORDER BY v.seq DESC LIMIT 1");
 
 int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int64_t *visit_id)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_visit_open, &rows, DB_ARGS(num(a, ticket)));
+	int rc = db_exec(db, a, &q_visit_open, &rows,
+			 DB_ARGS(num(a, ticket), pg_visit_statuses(a, domain_visit_open)));
 	*visit_id = rc > 0 ? db_int(&rows, 0, "id") : 0;
 	return rc;
 }
@@ -279,58 +279,62 @@ int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *fr
  * ...) stamps that step's column with the changes' "at" (when the engineer
  * acted; now() without one) and its *_received_at column with now().
  */
-DB_STMT(
-    q_visit_step,
-    "UPDATE visits SET status = coalesce(j->>'status', status),"
-    " starts_at = coalesce((j->>'starts_at')::timestamptz, starts_at),"
-    " ends_at = coalesce((j->>'ends_at')::timestamptz, ends_at),"
-    " departed_at = CASE WHEN j ? 'departed_now' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE departed_at END,"
-    " departed_received_at = CASE WHEN j ? 'departed_now' THEN now() ELSE departed_received_at END,"
-    " late_notice_at = CASE WHEN j ? 'late_minutes' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE late_notice_at END,"
-    " late_notice_received_at = CASE WHEN j ? 'late_minutes' THEN now() ELSE "
-    "late_notice_received_at END,"
-    " late_minutes = coalesce((j->>'late_minutes')::int, late_minutes),"
-    " arrived_at = CASE WHEN j ? 'arrived_now' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE arrived_at END,"
-    " arrived_received_at = CASE WHEN j ? 'arrived_now' THEN now() ELSE arrived_received_at END,"
-    " arrived_late = coalesce((j->>'arrived_late')::boolean, arrived_late),"
-    " estimate_minutes = coalesce((j->>'estimate_minutes')::int, estimate_minutes),"
-    " estimate_explanation = CASE WHEN j ? 'estimate_minutes' THEN j->>'estimate_explanation'"
-    "   ELSE estimate_explanation END,"
-    " estimated_at = CASE WHEN j ? 'estimate_minutes' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE estimated_at END,"
-    " estimated_received_at = CASE WHEN j ? 'estimate_minutes' THEN now() ELSE "
-    "estimated_received_at END,"
-    " consent_by = coalesce(j->>'consent_by', consent_by),"
-    " consent_at = CASE WHEN j ? 'consent_by' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE consent_at END,"
-    " consent_received_at = CASE WHEN j ? 'consent_by' THEN now() ELSE consent_received_at END,"
-    " completed_at = CASE WHEN j ? 'completed_now' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE completed_at END,"
-    " completed_received_at = CASE WHEN j ? 'completed_now' THEN now() ELSE completed_received_at "
-    "END,"
-    " work_done = coalesce((j->>'work_done')::boolean, work_done),"
-    " resolved = coalesce((j->>'resolved')::boolean, resolved),"
-    " resolution = coalesce(j->>'resolution', resolution),"
-    " follow_up_reason = coalesce(j->>'follow_up_reason', follow_up_reason),"
-    " absent_memo_left = coalesce((j->>'memo_left')::boolean, absent_memo_left),"
-    " absent_note = coalesce(j->>'absent_note', absent_note),"
-    " absent_at = CASE WHEN j ? 'memo_left' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE absent_at END,"
-    " absent_received_at = CASE WHEN j ? 'memo_left' THEN now() ELSE absent_received_at END,"
-    " cancel_reason = coalesce(j->>'cancel_reason', cancel_reason),"
-    " cancelled_at = CASE WHEN j ? 'cancel_reason' THEN coalesce((j->>'at')::timestamptz, now())"
-    "   ELSE cancelled_at END,"
-    " cancelled_received_at = CASE WHEN j ? 'cancel_reason' THEN now() ELSE cancelled_received_at "
-    "END,"
-    " ical_sequence = ical_sequence + 1, updated_at = now()"
-    " FROM (SELECT $2::jsonb AS j) x WHERE id = $1::bigint");
+/* $3 is the step's "at" (NULL: now()); a step's moment is set when its flag or value
+ * is given, with its *_received_at column at now(). */
+#define STEP_AT(flag, col)                                                                         \
+	" " #col "_at = CASE WHEN " flag " THEN coalesce($3::timestamptz, now()) ELSE " #col       \
+	"_at END, " #col "_received_at = CASE WHEN " flag " THEN now() ELSE " #col                 \
+	"_received_at END,"
+/* clang-format off */
+DB_STMT(q_visit_step,
+	"UPDATE visits SET status = coalesce($2, status),"
+	" starts_at = coalesce(to_timestamp($4::bigint), starts_at),"
+	" ends_at = coalesce(to_timestamp($5::bigint), ends_at),"
+	STEP_AT("$6::bool", departed)
+	STEP_AT("$7::int IS NOT NULL", late_notice)
+	" late_minutes = coalesce($7::int, late_minutes),"
+	STEP_AT("$8::bool", arrived)
+	" arrived_late = coalesce($9::bool, arrived_late),"
+	" estimate_minutes = coalesce($10::int, estimate_minutes),"
+	" estimate_explanation = CASE WHEN $10::int IS NOT NULL THEN $11 ELSE estimate_explanation END,"
+	STEP_AT("$10::int IS NOT NULL", estimated)
+	" consent_by = coalesce($12, consent_by),"
+	STEP_AT("$12::text IS NOT NULL", consent)
+	STEP_AT("$13::bool", completed)
+	" work_done = coalesce($14::bool, work_done),"
+	" resolved = coalesce($15::bool, resolved),"
+	" resolution = coalesce($16, resolution),"
+	" follow_up_reason = coalesce($17, follow_up_reason),"
+	" absent_memo_left = coalesce($18::bool, absent_memo_left),"
+	" absent_note = coalesce($19, absent_note),"
+	STEP_AT("$18::bool IS NOT NULL", absent)
+	" cancel_reason = coalesce($20, cancel_reason),"
+	STEP_AT("$20::text IS NOT NULL", cancelled)
+	" ical_sequence = ical_sequence + 1, updated_at = now()"
+	" WHERE id = $1::bigint");
+/* clang-format on */
 
-int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *changes_json)
+static const char *flag(bool b)
 {
-	return db_exec(db, a, &q_visit_step, NULL, DB_ARGS(num(a, id), changes_json));
+	return b ? "true" : "false";
+}
+
+int pg_visit_step(struct db *db, struct arena *a, int64_t id, const struct visit_change *c)
+{
+	const char *no = NULL;
+	return db_exec(
+	    db, a, &q_visit_step, NULL,
+	    DB_ARGS(num(a, id), c->set_status ? domain_visit_status_name(c->status) : no, c->at,
+		    c->starts_at ? epoch(a, c->starts_at) : no,
+		    c->ends_at ? epoch(a, c->ends_at) : no, flag(c->departed),
+		    c->late_minutes > 0 ? arena_printf(a, "%d", c->late_minutes) : no,
+		    flag(c->arrived), c->arrived ? flag(c->arrived_late) : no,
+		    c->estimate_minutes > 0 ? arena_printf(a, "%d", c->estimate_minutes) : no,
+		    c->estimate_explanation, c->consent_by, flag(c->completed),
+		    c->completed ? flag(c->work_done) : no, c->completed ? flag(c->resolved) : no,
+		    c->completed ? c->resolution : no, c->completed ? c->follow_up_reason : no,
+		    c->absent ? flag(c->memo_left) : no, c->absent ? c->absent_note : no,
+		    c->cancel_reason));
 }
 
 DB_STMT(q_precall_add,

@@ -15,18 +15,19 @@ const char *const domain_compensation_kinds[] = {"voucher", NULL};
 const char *const domain_plan_statuses[] = {"draft",	   "submitted", "approved", "rejected",
 					    "in_progress", "completed", NULL};
 
-static void set(struct case_verdict *v, int status, const char *code, const char *detail,
-		const char *next)
+static void refuse(struct case_verdict *v, enum err_id err, const char *detail)
 {
-	v->status = status;
-	v->code = code;
-	v->detail = detail;
-	v->next = next;
+	*v = (struct case_verdict){.ok = false, .err = err, .detail = detail};
+}
+
+static void allow(struct case_verdict *v, const char *next)
+{
+	*v = (struct case_verdict){.ok = true, .err = ERR_INTERNAL, .next = next};
 }
 
 static void step_order(struct case_verdict *v, const char *detail)
 {
-	set(v, 409, "step_out_of_order", detail, NULL);
+	refuse(v, ERR_STEP_ORDER, detail);
 }
 
 void domain_complaint_step(enum complaint_step step, const char *status, struct case_verdict *v)
@@ -51,7 +52,7 @@ void domain_complaint_step(enum complaint_step step, const char *status, struct 
 		step_order(v, t[step].detail);
 		return;
 	}
-	set(v, 0, NULL, NULL, t[step].to);
+	allow(v, t[step].to);
 }
 
 const char *domain_complaint_step_name(enum complaint_step step)
@@ -73,7 +74,7 @@ void domain_complaint_resolve(struct complaint_resolution *r, struct case_verdic
 			      const char **field)
 {
 	*field = NULL;
-	set(v, 0, NULL, NULL, "resolved");
+	allow(v, "resolved");
 	if (r->compensation) {
 		if (!r->comp_amount_given)
 			r->comp_amount_krw = DOMAIN_COMPENSATION_DEFAULT_KRW;
@@ -83,9 +84,9 @@ void domain_complaint_resolve(struct complaint_resolution *r, struct case_verdic
 	/* R13 and the charter: staff a customer objected to get service training */
 	if (r->training_required && r->nstaff == 0) {
 		*field = "staff_ids";
-		set(v, 422, "training_staff_required",
-		    "name the staff who need service training (no visit of the ticket names them)",
-		    NULL);
+		refuse(
+		    v, ERR_TRAINING_STAFF_REQUIRED,
+		    "name the staff who need service training (no visit of the ticket names them)");
 	}
 }
 
@@ -124,8 +125,8 @@ void domain_plan_step(enum plan_step step, const char *status, struct case_verdi
 		if (!ok && (!strcmp(status, "draft") || !strcmp(status, "submitted") ||
 			    !strcmp(status, "rejected"))) {
 			/* R12: plan, report, get approval, then work */
-			set(v, 409, "plan_not_approved",
-			    "a large job starts only after its plan is approved", NULL);
+			refuse(v, ERR_PLAN_NOT_APPROVED,
+			       "a large job starts only after its plan is approved");
 			return;
 		}
 		detail = "the plan has already started";
@@ -143,7 +144,7 @@ void domain_plan_step(enum plan_step step, const char *status, struct case_verdi
 		step_order(v, detail);
 		return;
 	}
-	set(v, 0, NULL, NULL, next);
+	allow(v, next);
 }
 
 const char *domain_plan_step_name(enum plan_step step)

@@ -28,10 +28,9 @@ const char *domain_first_name(struct arena *a, const char *name)
 	return arena_strdup(a, name);
 }
 
-bool domain_survey_open(const char *ticket_status)
+bool domain_survey_open(enum ticket_status ticket_status)
 {
-	return ticket_status &&
-	       (!strcmp(ticket_status, "resolved") || !strcmp(ticket_status, "closed"));
+	return ticket_status == TS_RESOLVED || ticket_status == TS_CLOSED;
 }
 
 bool domain_survey_rating_ok(long long rating)

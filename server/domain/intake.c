@@ -56,3 +56,8 @@ void domain_intake(const struct intake_rules *rules, const struct intake_in *in,
 		out->escalations[n++] = "next_repeat_escalates";
 	out->escalations[n] = NULL;
 }
+
+long long domain_due_at(long long created_us, int due_hours)
+{
+	return (created_us + (long long)due_hours * 3600 * 1000000 + 500000) / 1000000;
+}

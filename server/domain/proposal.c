@@ -357,3 +357,76 @@ void dsp_propose(const struct dsp_request *rq, struct dsp_proposal *out)
 	}
 	free(cs);
 }
+
+void dsp_working_hours(struct dsp_person *p, int start_min, int end_min, unsigned days)
+{
+	p->work_start_min = start_min >= 0 ? start_min : DSP_DEFAULT_START_MIN;
+	p->work_end_min = end_min >= 0 ? end_min : DSP_DEFAULT_END_MIN;
+	p->work_days = days ? days : DSP_DEFAULT_DAYS;
+}
+
+void dsp_propose_named(struct dsp_request *rq, int64_t only_engineer, struct dsp_person *people,
+		       int n, struct dsp_proposal *out)
+{
+	memset(out, 0, sizeof *out);
+	if (only_engineer) {
+		int k = 0;
+		for (int i = 0; i < n; i++)
+			if (people[i].is_lead || people[i].id == only_engineer) {
+				people[k] = people[i];
+				if (people[k].id == only_engineer)
+					people[k].is_lead =
+					    false; /* a lead may go as the engineer */
+				k++;
+			}
+		n = k;
+	}
+	rq->people = people;
+	rq->npeople = n;
+	if (rq->kind < 0)
+		return;
+	if (only_engineer) {
+		/* the named engineer goes whatever their listed skills */
+		for (int i = 0; i < n; i++)
+			if (people[i].id == only_engineer)
+				people[i].skills |= 1u << rq->kind;
+	}
+	dsp_propose(rq, out);
+}
+
+int dsp_kind_index(const char *kind)
+{
+	unsigned bit = dsp_kind_bit(kind);
+	int i = 0;
+	if (!bit)
+		return -1;
+	while (!(bit & 1u)) {
+		bit >>= 1;
+		i++;
+	}
+	return i;
+}
+
+void dsp_request_for(time_t now, time_t due_at, const char *kind, bool requires_lead, time_t start,
+		     time_t end, struct dsp_request *rq, time_t *from, time_t *to)
+{
+	*rq = (struct dsp_request){
+	    .now = now,
+	    .due_at = due_at,
+	    .kind = dsp_kind_index(kind),
+	    .requires_lead = requires_lead,
+	    .duration_min = VISIT_DEFAULT_MIN,
+	    .grid_min = VISIT_GRID_MIN,
+	    .lead_time_min = 30,
+	    .horizon_days = 14,
+	};
+	if (start) {
+		rq->now = start;
+		rq->lead_time_min = 0;
+		rq->due_at = end;
+		rq->duration_min = (int)((end - start) / 60);
+		rq->horizon_days = 0;
+	}
+	*from = (rq->now < now ? rq->now : now) - 86400;
+	*to = rq->now + 15 * 86400L;
+}

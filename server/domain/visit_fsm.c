@@ -6,21 +6,20 @@
  *   on_site --complete--> completed;  confirmed|en_route|on_site --absent--> absent
  *   proposed|confirmed|en_route --cancel--> cancelled
  *
- * A step out of order is 409; a step the rules forbid is 422 with its code.
+ * A step out of order is ERR_STEP_ORDER; a step a rule forbids answers the
+ * rule's error id (ERR_PRECALL_REQUIRED, ...).
  */
 #include "fieldd/domain.h"
 
-#include <string.h>
-
-static bool is(const struct visit_facts *f, const char *s)
+static bool is(const struct visit_facts *f, enum visit_status s)
 {
-	return strcmp(f->status, s) == 0;
+	return f->status == s;
 }
 
-bool domain_visit_open(const char *status)
+bool domain_visit_open(enum visit_status status)
 {
-	return !strcmp(status, "proposed") || !strcmp(status, "confirmed") ||
-	       !strcmp(status, "en_route") || !strcmp(status, "on_site");
+	return status == VS_PROPOSED || status == VS_CONFIRMED || status == VS_EN_ROUTE ||
+	       status == VS_ON_SITE;
 }
 
 const char *domain_step_at(long at, long now, long previous)
@@ -39,51 +38,48 @@ bool domain_arrived_late(long arrived, long window_start, bool late_notice)
 	return !late_notice && arrived > window_start + 10 * 60;
 }
 
-static void verdict(struct step_verdict *v, int status, const char *code, const char *detail,
-		    const char *next)
+static void verdict(struct step_verdict *v, enum err_id err, const char *detail)
 {
-	v->status = status;
-	v->code = code;
+	v->ok = false;
+	v->err = err;
 	v->detail = detail;
-	v->next = next;
 }
 
 static void out_of_order(struct step_verdict *v)
 {
-	verdict(v, 409, "step_out_of_order", "this step does not fit the visit's current status",
-		NULL);
+	verdict(v, ERR_STEP_ORDER, "this step does not fit the visit's current status");
 }
 
 static bool need_precall(struct step_verdict *v, const struct visit_facts *f)
 {
-	if (!is(f, "proposed"))
+	if (!is(f, VS_PROPOSED))
 		return false;
-	verdict(v, 422, "precall_required",
-		"call the customer first: a pre-call that reached them confirms the visit", NULL);
+	verdict(v, ERR_PRECALL_REQUIRED,
+		"call the customer first: a pre-call that reached them confirms the visit");
 	return true;
 }
 
 void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct step_verdict *v)
 {
-	verdict(v, 0, NULL, NULL, f->status);
+	*v = (struct step_verdict){.ok = true, .err = ERR_INTERNAL, .next = f->status};
 	switch (step) {
 	case STEP_PRECALL:
-		if (!is(f, "proposed") && !is(f, "confirmed"))
+		if (!is(f, VS_PROPOSED) && !is(f, VS_CONFIRMED))
 			out_of_order(v);
 		return; /* next status depends on the outcome */
 	case STEP_DEPART:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed")) {
+		if (!is(f, VS_CONFIRMED)) {
 			out_of_order(v);
 			return;
 		}
-		v->next = "en_route";
+		v->next = VS_EN_ROUTE;
 		return;
 	case STEP_LATE:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed") && !is(f, "en_route")) {
+		if (!is(f, VS_CONFIRMED) && !is(f, VS_EN_ROUTE)) {
 			out_of_order(v);
 			return;
 		}
@@ -91,25 +87,25 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 	case STEP_ARRIVE:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed") && !is(f, "en_route")) {
+		if (!is(f, VS_CONFIRMED) && !is(f, VS_EN_ROUTE)) {
 			out_of_order(v);
 			return;
 		}
 		if (f->requires_lead && !f->has_lead) {
-			verdict(v, 422, "lead_required",
-				"this ticket needs the team lead on the visit", NULL);
+			verdict(v, ERR_LEAD_REQUIRED,
+				"this ticket needs the team lead on the visit");
 			return;
 		}
-		v->next = "on_site";
+		v->next = VS_ON_SITE;
 		return;
 	case STEP_ESTIMATE:
-		if (!is(f, "on_site")) {
+		if (!is(f, VS_ON_SITE)) {
 			out_of_order(v);
 			return;
 		}
 		return;
 	case STEP_CONSENT:
-		if (!is(f, "on_site") || !f->has_estimate) {
+		if (!is(f, VS_ON_SITE) || !f->has_estimate) {
 			out_of_order(v);
 			return;
 		}
@@ -117,50 +113,48 @@ void domain_visit_step(enum visit_step step, const struct visit_facts *f, struct
 	case STEP_COMPLETE:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "on_site")) {
+		if (!is(f, VS_ON_SITE)) {
 			out_of_order(v);
 			return;
 		}
 		if (f->requires_lead && !f->has_lead) {
-			verdict(v, 422, "lead_required",
-				"this ticket needs the team lead on the visit", NULL);
+			verdict(v, ERR_LEAD_REQUIRED,
+				"this ticket needs the team lead on the visit");
 			return;
 		}
 		if (f->work_done && !(f->has_estimate && f->has_consent)) {
-			verdict(v, 422, "consent_required",
+			verdict(v, ERR_CONSENT_REQUIRED,
 				"explain the expected time (estimate) and get the customer's "
-				"consent before the work",
-				NULL);
+				"consent before the work");
 			return;
 		}
 		if (!f->resolved && !f->has_follow_up_reason) {
-			verdict(v, 422, "follow_up_reason_required",
-				"an unresolved visit needs a clear reason for the next visit",
-				NULL);
+			verdict(v, ERR_FOLLOW_UP_REQUIRED,
+				"an unresolved visit needs a clear reason for the next visit");
 			return;
 		}
 		if (f->checklist_required && !f->checklist_complete) {
-			verdict(v, 422, "checklist_incomplete",
-				"complete the inspection checklist first (R9)", NULL);
+			verdict(v, ERR_CHECKLIST_INCOMPLETE,
+				"complete the inspection checklist first (R9)");
 			return;
 		}
-		v->next = "completed";
+		v->next = VS_COMPLETED;
 		return;
 	case STEP_ABSENT:
 		if (need_precall(v, f))
 			return;
-		if (!is(f, "confirmed") && !is(f, "en_route") && !is(f, "on_site")) {
+		if (!is(f, VS_CONFIRMED) && !is(f, VS_EN_ROUTE) && !is(f, VS_ON_SITE)) {
 			out_of_order(v);
 			return;
 		}
-		v->next = "absent";
+		v->next = VS_ABSENT;
 		return;
 	case STEP_CANCEL:
-		if (!is(f, "proposed") && !is(f, "confirmed") && !is(f, "en_route")) {
+		if (!is(f, VS_PROPOSED) && !is(f, VS_CONFIRMED) && !is(f, VS_EN_ROUTE)) {
 			out_of_order(v);
 			return;
 		}
-		v->next = "cancelled";
+		v->next = VS_CANCELLED;
 		return;
 	}
 }

@@ -109,8 +109,10 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 	int rc = load_run(r, db, &v, &run);
 	if (rc <= 0)
 		return rc;
-	if (!strcmp(v.status, "cancelled") || !strcmp(v.status, "absent")) {
-		reply_problem(r, ERR_CONFLICT, arena_printf(r->a, "the visit is %s", v.status));
+	if (v.status == VS_CANCELLED || v.status == VS_ABSENT) {
+		reply_problem(
+		    r, ERR_CONFLICT,
+		    arena_printf(r->a, "the visit is %s", domain_visit_status_name(v.status)));
 		return 0;
 	}
 	struct checklist_state st;
@@ -132,9 +134,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 	}
 	bool editing_completed = st.completed;
 	if (st.completed && !domain_checklist_may_edit_completed(r->user->role)) {
-		reply_problem_code(
-		    r, ERR_CONFLICT, "checklist_locked",
-		    "the checklist is complete; only a team lead or admin can change it");
+		reply_problem(r, ERR_CHECKLIST_LOCKED,
+			      "the checklist is complete; only a team lead or admin can change it");
 		return 0;
 	}
 	const char *before = NULL;
@@ -228,7 +229,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 					  arena_printf(r->a, "answers.%s", st.items[k].key), why);
 		}
 		if (json_object_array_length(missing) > 0) {
-			reply_rule_errors(r, "checklist_incomplete",
+			reply_rule_errors(r, err_get(ERR_CHECKLIST_INCOMPLETE)->code,
 					  "every required item needs a valid answer before the "
 					  "checklist is complete",
 					  missing);

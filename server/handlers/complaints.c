@@ -242,10 +242,10 @@ static int cstep_begin(struct cstep *s)
 	if (rc <= 0)
 		return rc;
 	domain_complaint_step(s->step, s->c.status, &s->verdict);
-	if (s->verdict.status) {
-		reply_problem_code(s->r, ERR_STEP_ORDER, s->verdict.code,
-				   arena_printf(s->r->a, "the complaint is %s: %s", s->c.status,
-						s->verdict.detail));
+	if (!s->verdict.ok) {
+		reply_problem(s->r, s->verdict.err,
+			      arena_printf(s->r->a, "the complaint is %s: %s", s->c.status,
+					   s->verdict.detail));
 		return 0;
 	}
 	s->changes = json_object_new_object();
@@ -379,13 +379,13 @@ int h_complaint_resolve(struct http_req *r, struct db *db)
 	struct case_verdict v;
 	const char *field;
 	domain_complaint_resolve(&res, &v, &field);
-	if (v.status) {
+	if (!v.ok) {
 		cstep_abort(&s);
 		struct json_object *errs = json_object_new_array(), *e = json_object_new_object();
 		json_object_object_add(e, "field", jstr(field));
 		json_object_object_add(e, "message", jstr(v.detail));
 		json_object_array_add(errs, e);
-		reply_rule_errors(r, v.code, v.detail, errs);
+		reply_rule_errors(r, err_get(v.err)->code, v.detail, errs);
 		return 0;
 	}
 	json_object_object_add(s.changes, "action", jstr(action));

@@ -216,51 +216,53 @@ static const char *when(struct arena *a, const char *rfc3339, bool with_day)
 			    wdays[tm.tm_wday], tm.tm_hour, tm.tm_min);
 }
 
-static const char *ticket_word(const char *s)
-{
-	static const char *const w[][2] = {{"new", "접수됨"},	       {"scheduled", "방문 예정"},
-					   {"in_progress", "처리 중"}, {"resolved", "처리 완료"},
-					   {"closed", "종결"},	       {"cancelled", "취소"}};
-	for (size_t i = 0; s && i < sizeof w / sizeof w[0]; i++)
-		if (!strcmp(w[i][0], s))
-			return w[i][1];
-	return s ? s : "";
-}
-
 /* SPEC §7's status words */
-static const char *visit_word(const char *s)
+static const char *ticket_word(enum ticket_status s)
 {
-	static const char *const w[][2] = {{"proposed", "확인 전"}, {"confirmed", "확정"},
-					   {"en_route", "이동 중"}, {"on_site", "작업 중"},
-					   {"completed", "완료"},   {"absent", "고객 부재"},
-					   {"cancelled", "취소"}};
-	for (size_t i = 0; s && i < sizeof w / sizeof w[0]; i++)
-		if (!strcmp(w[i][0], s))
-			return w[i][1];
-	return s ? s : "";
+	static const char *const w[TS__COUNT] = {
+	    [TS_NEW] = "접수됨",	 [TS_SCHEDULED] = "방문 예정", [TS_IN_PROGRESS] = "처리 중",
+	    [TS_RESOLVED] = "처리 완료", [TS_CLOSED] = "종결",	       [TS_CANCELLED] = "취소",
+	};
+	return (unsigned)s < TS__COUNT ? w[s] : "";
 }
 
-/* The sentence at the top: where things stand, in plain Korean. */
-static const char *headline(const char *tstatus, const char *vstatus)
+static const char *visit_word(enum visit_status s)
 {
-	if (tstatus && !strcmp(tstatus, "cancelled"))
+	static const char *const w[VS__COUNT] = {
+	    [VS_PROPOSED] = "확인 전", [VS_CONFIRMED] = "확정", [VS_EN_ROUTE] = "이동 중",
+	    [VS_ON_SITE] = "작업 중",  [VS_COMPLETED] = "완료", [VS_ABSENT] = "고객 부재",
+	    [VS_CANCELLED] = "취소",
+	};
+	return (unsigned)s < VS__COUNT ? w[s] : "";
+}
+
+/* The sentence at the top: where things stand, in plain Korean. has_visit: vs is known. */
+static const char *headline(enum ticket_status ts, bool has_visit, enum visit_status vs)
+{
+	if (ts == TS_CANCELLED)
 		return "접수가 취소되었습니다.";
-	if (tstatus && (!strcmp(tstatus, "resolved") || !strcmp(tstatus, "closed")))
+	if (ts == TS_RESOLVED || ts == TS_CLOSED)
 		return "처리가 완료되었습니다.";
-	if (!vstatus || !strcmp(vstatus, "cancelled"))
+	if (!has_visit)
 		return "접수되었습니다. 담당 엔지니어를 배정하고 있습니다.";
-	if (!strcmp(vstatus, "proposed"))
+	switch (vs) {
+	case VS_CANCELLED:
+		return "접수되었습니다. 담당 엔지니어를 배정하고 있습니다.";
+	case VS_PROPOSED:
 		return "방문 일정을 조율하고 있습니다. 곧 전화로 방문 시간을 정해 드리겠습니다.";
-	if (!strcmp(vstatus, "confirmed"))
+	case VS_CONFIRMED:
 		return "방문 일정이 확정되었습니다.";
-	if (!strcmp(vstatus, "en_route"))
+	case VS_EN_ROUTE:
 		return "담당 엔지니어가 방문하러 이동 중입니다.";
-	if (!strcmp(vstatus, "on_site"))
+	case VS_ON_SITE:
 		return "담당 엔지니어가 작업 중입니다.";
-	if (!strcmp(vstatus, "absent"))
+	case VS_ABSENT:
 		return "방문드렸으나 자리에 계시지 않아 방문 일정을 다시 잡고 있습니다.";
-	if (!strcmp(vstatus, "completed"))
+	case VS_COMPLETED:
 		return "방문 작업을 마쳤습니다. 추가 처리가 필요하면 다시 연락드리겠습니다.";
+	case VS__COUNT:
+		break;
+	}
 	return "처리 중입니다.";
 }
 
@@ -292,7 +294,8 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 	struct json_object *visit = jobj(d, "visit"), *result = jobj(d, "result"),
 			   *survey = jobj(d, "survey"), *fault = jobj(d, "fault"),
 			   *delays = jobj(d, "delay_notices");
-	const char *vstatus = jget(visit, "status");
+	enum visit_status vs = VS__COUNT;
+	bool has_visit = domain_visit_status_parse(jget(visit, "status"), &vs);
 	abuf_adds(&b, "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		      "<meta name=\"robots\" content=\"noindex\">"
@@ -309,7 +312,7 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 	esc(&b, msg);
 	abuf_adds(&b, "</p>");
 	abuf_adds(&b, "<p class=\"status\">");
-	esc(&b, headline(t->status, vstatus));
+	esc(&b, headline(t->status, has_visit, vs));
 	abuf_adds(&b, "</p><dl><dt>접수번호</dt><dd>");
 	esc(&b, jget(d, "number"));
 	abuf_adds(&b, "</dd><dt>상태</dt><dd>");
@@ -323,7 +326,7 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 	abuf_adds(&b, "<dt>접수 시각</dt><dd>");
 	esc(&b, when(r->a, jget(d, "created_at"), true));
 	abuf_adds(&b, "</dd>");
-	if (!domain_survey_open(t->status) && strcmp(t->status, "cancelled")) {
+	if (!domain_survey_open(t->status) && t->status != TS_CANCELLED) {
 		abuf_adds(&b, "<dt>완료 예정</dt><dd>");
 		esc(&b, when(r->a, jget(d, "due_at"), true));
 		abuf_adds(&b, "</dd>");
@@ -336,7 +339,7 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 		abuf_adds(&b, "–");
 		esc(&b, when(r->a, jget(visit, "end"), false));
 		abuf_adds(&b, "</dd><dt>방문 상태</dt><dd>");
-		esc(&b, visit_word(vstatus));
+		esc(&b, visit_word(vs));
 		abuf_adds(&b, "</dd>");
 		if (first_name && *first_name) {
 			abuf_adds(&b, "<dt>담당 엔지니어</dt><dd>");
@@ -345,14 +348,13 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 		}
 		abuf_adds(&b, "</dl>");
 		struct json_object *late = jobj(visit, "late_notice");
-		if (late && vstatus && strcmp(vstatus, "completed") && strcmp(vstatus, "cancelled"))
+		if (late && has_visit && vs != VS_COMPLETED && vs != VS_CANCELLED)
 			abuf_addf(
 			    &b,
 			    "<p class=\"note\">담당 엔지니어가 약 %d분 늦게 도착할 예정입니다. "
 			    "기다리시게 해 드려 죄송합니다.</p>",
 			    json_object_get_int(jobj(late, "minutes")));
-		if (vstatus && (!strcmp(vstatus, "proposed") || !strcmp(vstatus, "confirmed") ||
-				!strcmp(vstatus, "en_route"))) {
+		if (has_visit && domain_visit_open(vs) && vs != VS_ON_SITE) { /* still ahead */
 			abuf_adds(&b, "<a class=\"cal\" href=\"/t/");
 			esc(&b, code);
 			abuf_adds(&b, "/appointment.ics\">캘린더에 추가</a>");

@@ -1,8 +1,9 @@
 /*
  * Visits: reads and the steps of a visit (R3 pre-call, R4 late, R5 estimate
  * and consent, R6 completion, R10 absence). Each step: load the visit under
- * a row lock, ask domain_visit_step, write the change, its notifications and
- * audit event in the same transaction.
+ * a row lock, ask domain_visit_step, write the change, the ticket's move
+ * (domain_ticket_after_step), the notices domain_notice names and the audit
+ * event in the same transaction.
  */
 #include "fieldd/db.h"
 #include "fieldd/domain.h"
@@ -10,6 +11,7 @@
 #include "fieldd/jspec.h"
 #include "fieldd/pg.h"
 #include "fieldd/util.h"
+#include "tickets_int.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -120,7 +122,7 @@ struct step_ctx {
 	struct visit_row v;
 	struct visit_facts f;
 	struct step_verdict verdict;
-	struct json_object *changes; /* what pg_visit_step writes */
+	struct visit_change ch; /* what pg_visit_step writes */
 };
 
 /* Loads the visit and asks the rules. 1: go on; 0: reply queued; < 0 db status. */
@@ -164,74 +166,110 @@ static int step_begin(struct step_ctx *c)
 static int step_check(struct step_ctx *c, enum visit_step step)
 {
 	domain_visit_step(step, &c->f, &c->verdict);
-	if (c->verdict.status == 409) {
-		reply_problem_code(
-		    c->r, ERR_STEP_ORDER, "step_out_of_order",
-		    arena_printf(c->r->a, "the visit is %s: %s", c->v.status, c->verdict.detail));
+	if (!c->verdict.ok) {
+		reply_problem(c->r, c->verdict.err,
+			      c->verdict.err == ERR_STEP_ORDER
+				  ? arena_printf(c->r->a, "the visit is %s: %s",
+						 domain_visit_status_name(c->v.status),
+						 c->verdict.detail)
+				  : c->verdict.detail);
 		return 0;
 	}
-	if (c->verdict.status == 422) {
-		reply_problem_code(c->r, ERR_RULE, c->verdict.code, c->verdict.detail);
-		return 0;
+	c->ch.at = c->at_stored;
+	if (c->verdict.next != c->v.status) {
+		c->ch.set_status = true;
+		c->ch.status = c->verdict.next;
 	}
-	c->changes = json_object_new_object();
-	if (c->at_stored)
-		json_object_object_add(c->changes, "at", jstr(c->at_stored));
-	if (c->verdict.next && strcmp(c->verdict.next, c->v.status))
-		json_object_object_add(c->changes, "status", jstr(c->verdict.next));
 	return 1;
 }
 
-static int set_ticket(struct step_ctx *c, const char *status)
+/* Moves the visit's ticket as the step decides (resolved: a completion's answer). */
+static int move_ticket(struct step_ctx *c, enum visit_step step, bool resolved)
 {
 	struct ticket_facts t;
 	struct viewer vw;
 	viewer_of(c->r, &vw);
 	int rc = pg_ticket_facts(c->db, c->r->a, c->v.ticket_id, &vw, &t);
-	if (rc <= 0 || !strcmp(t.status, status) || !strcmp(t.status, "cancelled"))
-		return rc < 0 ? rc : 0;
-	if ((rc = pg_ticket_set_status(c->db, c->r->a, t.id, status)) < 0)
+	if (rc <= 0)
 		return rc;
-	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
-	json_object_object_add(b, "status", jstr(t.status));
-	json_object_object_add(a, "status", jstr(status));
-	rc = pg_audit_at(c->db, c->r->a, t.id, c->v.id, c->r->user->id, "ticket.status",
-			 jspec_dump(c->r->a, b, NULL), jspec_dump(c->r->a, a, NULL), c->at_stored);
-	json_object_put(b);
-	json_object_put(a);
-	return rc;
+	return ticket_move(c->r, c->db, &t, domain_ticket_after_step(t.status, step, resolved),
+			   c->v.id, c->at_stored);
 }
 
-static int notify(struct step_ctx *c, const char *template_name, struct json_object *payload)
+/* Writes the notice the event causes (if any), with the visit's id in its payload. */
+static int notify(struct step_ctx *c, enum notice_event event, const struct notice_facts *nf,
+		  struct json_object *payload)
 {
+	struct notice n;
+	domain_notice(event, nf, &n);
 	json_object_object_add(payload, "visit_id", jint(c->v.id));
-	int rc = pg_notify_customer(c->db, c->r->a, c->v.ticket_id, c->v.id, NULL, template_name,
-				    jspec_dump(c->r->a, payload, NULL));
+	int rc = pg_notice(c->db, c->r->a, c->v.ticket_id, c->v.id, &n,
+			   jspec_dump(c->r->a, payload, NULL));
 	json_object_put(payload);
 	return rc;
 }
 
-/* Writes the changes, the audit event and replies with the visit. */
+/* The change as its audit event records it (the members the step set). */
+static const char *change_json(struct http_req *r, const struct visit_change *c)
+{
+	struct json_object *o = json_object_new_object();
+#define ADD(key, v) json_object_object_add(o, key, v)
+	if (c->at)
+		ADD("at", jstr(c->at));
+	if (c->set_status)
+		ADD("status", jstr(domain_visit_status_name(c->status)));
+	if (c->attempt)
+		ADD("attempt", jstr(c->attempt));
+	if (c->starts_at || c->ends_at) {
+		ADD("starts_at", jstr(util_rfc3339(r->a, c->starts_at)));
+		ADD("ends_at", jstr(util_rfc3339(r->a, c->ends_at)));
+	}
+	if (c->departed)
+		ADD("departed_now", jbool(true));
+	if (c->late_minutes > 0)
+		ADD("late_minutes", jint(c->late_minutes));
+	if (c->arrived) {
+		ADD("arrived_now", jbool(true));
+		ADD("arrived_late", jbool(c->arrived_late));
+	}
+	if (c->estimate_minutes > 0) {
+		ADD("estimate_minutes", jint(c->estimate_minutes));
+		ADD("estimate_explanation", jstr(c->estimate_explanation));
+	}
+	if (c->consent_by)
+		ADD("consent_by", jstr(c->consent_by));
+	if (c->completed) {
+		ADD("completed_now", jbool(true));
+		ADD("resolved", jbool(c->resolved));
+		ADD("work_done", jbool(c->work_done));
+		ADD("resolution", jstr(c->resolution));
+		if (c->follow_up_reason)
+			ADD("follow_up_reason", jstr(c->follow_up_reason));
+	}
+	if (c->absent) {
+		ADD("memo_left", jbool(c->memo_left));
+		if (c->absent_note)
+			ADD("absent_note", jstr(c->absent_note));
+	}
+	if (c->cancel_reason)
+		ADD("cancel_reason", jstr(c->cancel_reason));
+#undef ADD
+	const char *s = jspec_dump(r->a, o, NULL);
+	json_object_put(o);
+	return s;
+}
+
+/* Writes the change, the audit event and replies with the visit. */
 static int step_finish(struct step_ctx *c, const char *action)
 {
 	struct http_req *r = c->r;
-	const char *changes = jspec_dump(r->a, c->changes, NULL);
-	json_object_put(c->changes);
-	c->changes = NULL;
-	int rc = pg_visit_step(c->db, r->a, c->v.id, changes);
-	if (rc < 0) {
-		if (db_err_exclusion(c->db)) {
-			reply_problem(r, ERR_DOUBLE_BOOKED,
-				      "someone on this visit is already booked then");
-			return 0;
-		}
-		return rc;
-	}
-	struct json_object *b = json_object_new_object();
-	json_object_object_add(b, "status", jstr(c->v.status));
-	rc = pg_audit_at(c->db, r->a, c->v.ticket_id, c->v.id, r->user->id, action,
-			 jspec_dump(r->a, b, NULL), changes, c->at_stored);
-	json_object_put(b);
+	int rc = pg_visit_step(c->db, r->a, c->v.id, &c->ch);
+	if (rc < 0)
+		return booking_failed(r, c->db, rc);
+	rc = pg_audit_at(
+	    c->db, r->a, c->v.ticket_id, c->v.id, r->user->id, action,
+	    arena_printf(r->a, "{\"status\":\"%s\"}", domain_visit_status_name(c->v.status)),
+	    change_json(r, &c->ch), c->at_stored);
 	const char *doc;
 	if (rc < 0 || (rc = pg_visit_doc(c->db, r->a, c->v.id, &doc)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
@@ -239,16 +277,9 @@ static int step_finish(struct step_ctx *c, const char *action)
 	return 0;
 }
 
-static void step_abort(struct step_ctx *c)
-{
-	json_object_put(c->changes);
-	c->changes = NULL;
-}
-
-#define STEP_BEGIN(c, step)                                                                        \
+#define STEP_BEGIN(c)                                                                              \
 	do {                                                                                       \
 		int rc_ = step_begin(&(c));                                                        \
-		(void)(step);                                                                      \
 		if (rc_ <= 0)                                                                      \
 			return rc_;                                                                \
 	} while (0)
@@ -279,70 +310,43 @@ int h_visit_precall(struct http_req *r, struct db *db)
 		return 0;
 	}
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_PRECALL);
+	STEP_BEGIN(c);
 	time_t s = 0, e = 0;
 	if (reschedule) {
-		util_parse_rfc3339(start, &s);
-		util_parse_rfc3339(end, &e);
-		int sec;
-		const char *bad =
-		    e <= s							? "end"
-		    : util_local_minute_of_day(s, &sec) % VISIT_GRID_MIN || sec ? "start"
-		    : util_local_minute_of_day(e, &sec) % VISIT_GRID_MIN || sec ? "end"
-		    : e - s > VISIT_MAX_MIN * 60				? "end"
-										: NULL;
-		if (bad) {
-			reply_invalid(
-			    r, bad,
-			    e <= s ? "must be after start"
-				   : "windows are on the half-hour grid and at most 10 hours");
+		if (!booking_window(r, start, end, &s, &e))
 			return 0;
-		}
-		int64_t clash;
-		int rc =
-		    pg_visit_clash(db, r->a, c.v.engineer_id, c.v.lead_id, s, e, c.v.id, &clash);
-		if (rc < 0)
+		int rc = booking_free(r, db, c.v.engineer_id, c.v.lead_id, s, e, c.v.id);
+		if (rc <= 0)
 			return rc;
-		if (clash) {
-			reply_problem(
-			    r, ERR_DOUBLE_BOOKED,
-			    arena_printf(r->a, "clashes with visit %lld", (long long)clash));
-			return 0;
-		}
 	}
 	if (!step_check(&c, STEP_PRECALL))
 		return 0;
 	int rc = pg_precall_add(db, r->a, c.v.id, outcome, note, r->user->id, c.at_stored);
-	if (rc < 0) {
-		step_abort(&c);
+	if (rc < 0)
 		return rc;
-	}
 	if (!strcmp(outcome, "no_answer")) {
 		/* R3: the visit stays proposed; the attempt is on record */
-		json_object_object_add(c.changes, "attempt", jstr("no_answer"));
+		c.ch.attempt = "no_answer";
 		return step_finish(&c, "visit.precall");
 	}
 	/* reached, or reached and agreed another time: confirmed (R3), first contact (R14) */
-	json_object_object_add(c.changes, "status", jstr("confirmed"));
+	c.ch.set_status = true;
+	c.ch.status = VS_CONFIRMED;
 	if (reschedule) {
-		json_object_object_add(c.changes, "starts_at", jstr(util_rfc3339(r->a, s)));
-		json_object_object_add(c.changes, "ends_at", jstr(util_rfc3339(r->a, e)));
+		c.ch.starts_at = s;
+		c.ch.ends_at = e;
 	} else {
 		s = c.v.starts_at;
 		e = c.v.ends_at;
 	}
-	if ((rc = pg_ticket_first_contact(db, r->a, c.v.ticket_id, c.at_stored)) < 0) {
-		step_abort(&c);
+	if ((rc = pg_ticket_first_contact(db, r->a, c.v.ticket_id, c.at_stored)) < 0)
 		return rc;
-	}
 	struct json_object *pl = json_object_new_object();
 	json_object_object_add(pl, "start", jstr(util_rfc3339(r->a, s)));
 	json_object_object_add(pl, "end", jstr(util_rfc3339(r->a, e)));
 	json_object_object_add(pl, "rescheduled", jbool(reschedule));
-	if ((rc = notify(&c, "appointment_confirmed", pl)) < 0) {
-		step_abort(&c);
+	if ((rc = notify(&c, NOTE_APPOINTMENT_CONFIRMED, &(struct notice_facts){0}, pl)) < 0)
 		return rc;
-	}
 	return step_finish(&c, "visit.precall");
 }
 
@@ -356,15 +360,13 @@ int h_visit_depart(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_DEPART);
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_DEPART))
 		return 0;
-	json_object_object_add(c.changes, "departed_now", jbool(true));
-	int rc = set_ticket(&c, "in_progress");
-	if (rc < 0) {
-		step_abort(&c);
+	c.ch.departed = true;
+	int rc = move_ticket(&c, STEP_DEPART, false);
+	if (rc < 0)
 		return rc;
-	}
 	return step_finish(&c, "visit.depart");
 }
 
@@ -382,19 +384,17 @@ int h_visit_late(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_LATE);
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_LATE))
 		return 0;
-	json_object_object_add(c.changes, "late_minutes", jint(minutes));
+	c.ch.late_minutes = (int)minutes;
 	/* R4: call first when late; the customer hears it on their channel */
 	struct json_object *pl = json_object_new_object();
 	json_object_object_add(pl, "minutes", jint(minutes));
 	json_object_object_add(pl, "note", jstr(note));
-	int rc = notify(&c, "late_notice", pl);
-	if (rc < 0) {
-		step_abort(&c);
+	int rc = notify(&c, NOTE_LATE, &(struct notice_facts){0}, pl);
+	if (rc < 0)
 		return rc;
-	}
 	return step_finish(&c, "visit.late");
 }
 
@@ -408,18 +408,14 @@ int h_visit_arrive(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_ARRIVE);
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_ARRIVE))
 		return 0;
-	json_object_object_add(c.changes, "arrived_now", jbool(true));
-	json_object_object_add(
-	    c.changes, "arrived_late",
-	    jbool(domain_arrived_late((long)c.when, (long)c.v.starts_at, c.v.late_notice)));
-	int rc = set_ticket(&c, "in_progress");
-	if (rc < 0) {
-		step_abort(&c);
+	c.ch.arrived = true;
+	c.ch.arrived_late = domain_arrived_late((long)c.when, (long)c.v.starts_at, c.v.late_notice);
+	int rc = move_ticket(&c, STEP_ARRIVE, false);
+	if (rc < 0)
 		return rc;
-	}
 	return step_finish(&c, "visit.arrive");
 }
 
@@ -437,11 +433,11 @@ int h_visit_estimate(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_ESTIMATE);
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_ESTIMATE))
 		return 0;
-	json_object_object_add(c.changes, "estimate_minutes", jint(minutes));
-	json_object_object_add(c.changes, "estimate_explanation", jstr(explanation));
+	c.ch.estimate_minutes = (int)minutes;
+	c.ch.estimate_explanation = explanation;
 	return step_finish(&c, "visit.estimate");
 }
 
@@ -457,10 +453,10 @@ int h_visit_consent(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_CONSENT);
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_CONSENT))
 		return 0;
-	json_object_object_add(c.changes, "consent_by", jstr(by));
+	c.ch.consent_by = by;
 	return step_finish(&c, "visit.consent");
 }
 
@@ -480,7 +476,7 @@ int h_visit_complete(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_COMPLETE);
+	STEP_BEGIN(c);
 	c.f.work_done = work_done;
 	c.f.resolved = resolved;
 	c.f.has_follow_up_reason = follow_up != NULL;
@@ -490,26 +486,20 @@ int h_visit_complete(struct http_req *r, struct db *db)
 		return rc0;
 	if (!step_check(&c, STEP_COMPLETE))
 		return 0;
-	json_object_object_add(c.changes, "completed_now", jbool(true));
-	json_object_object_add(c.changes, "resolved", jbool(resolved));
-	json_object_object_add(c.changes, "work_done", jbool(work_done));
-	json_object_object_add(c.changes, "resolution", jstr(resolution));
-	if (follow_up)
-		json_object_object_add(c.changes, "follow_up_reason", jstr(follow_up));
+	c.ch.completed = true;
+	c.ch.resolved = resolved;
+	c.ch.work_done = work_done;
+	c.ch.resolution = resolution;
+	c.ch.follow_up_reason = follow_up;
 	/* R6: a resolved visit resolves the ticket; otherwise it stays open */
-	int rc = set_ticket(&c, resolved ? "resolved" : "in_progress");
-	if (rc < 0) {
-		step_abort(&c);
+	int rc = move_ticket(&c, STEP_COMPLETE, resolved);
+	if (rc < 0)
 		return rc;
-	}
-	if (resolved) { /* the result, with the survey on the tracking page (R15) */
-		struct json_object *pl = json_object_new_object();
-		json_object_object_add(pl, "resolution", jstr(resolution));
-		if ((rc = notify(&c, "result_notice", pl)) < 0) {
-			step_abort(&c);
-			return rc;
-		}
-	}
+	/* the result, with the survey on the tracking page (R15): for a resolved visit */
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "resolution", jstr(resolution));
+	if ((rc = notify(&c, NOTE_RESULT, &(struct notice_facts){.resolved = resolved}, pl)) < 0)
+		return rc;
 	return step_finish(&c, "visit.complete");
 }
 
@@ -527,24 +517,22 @@ int h_visit_absent(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_ABSENT);
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_ABSENT))
 		return 0;
-	json_object_object_add(c.changes, "memo_left", jbool(memo_left));
-	if (note)
-		json_object_object_add(c.changes, "absent_note", jstr(note));
+	c.ch.absent = true;
+	c.ch.memo_left = memo_left;
+	c.ch.absent_note = note;
 	/* R10: a notice on the customer's channel (SMS unless they chose otherwise),
 	 * and the ticket goes back to scheduling */
 	struct json_object *pl = json_object_new_object();
 	json_object_object_add(pl, "memo_left", jbool(memo_left));
 	json_object_object_add(pl, "note", jstr(note));
-	int rc = notify(&c, "absent_notice", pl);
+	int rc = notify(&c, NOTE_ABSENT, &(struct notice_facts){0}, pl);
 	if (rc >= 0)
-		rc = set_ticket(&c, "new");
-	if (rc < 0) {
-		step_abort(&c);
+		rc = move_ticket(&c, STEP_ABSENT, false);
+	if (rc < 0)
 		return rc;
-	}
 	return step_finish(&c, "visit.absent");
 }
 
@@ -560,22 +548,17 @@ int h_visit_cancel(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	struct step_ctx c = {.r = r, .db = db, .at = at};
-	STEP_BEGIN(c, STEP_CANCEL);
-	bool was_confirmed = strcmp(c.v.status, "proposed") != 0;
+	STEP_BEGIN(c);
 	if (!step_check(&c, STEP_CANCEL))
 		return 0;
-	json_object_object_add(c.changes, "cancel_reason", jstr(reason));
-	int rc = 0;
-	if (was_confirmed) {
-		struct json_object *pl = json_object_new_object();
-		json_object_object_add(pl, "reason", jstr(reason));
-		rc = notify(&c, "visit_cancelled", pl);
-	}
+	c.ch.cancel_reason = reason;
+	/* the customer hears of it once they had agreed to the visit */
+	struct json_object *pl = json_object_new_object();
+	json_object_object_add(pl, "reason", jstr(reason));
+	int rc = notify(&c, NOTE_VISIT_CANCELLED, &(struct notice_facts){.before = c.v.status}, pl);
 	if (rc >= 0)
-		rc = set_ticket(&c, "new");
-	if (rc < 0) {
-		step_abort(&c);
+		rc = move_ticket(&c, STEP_CANCEL, false);
+	if (rc < 0)
 		return rc;
-	}
 	return step_finish(&c, "visit.cancel");
 }

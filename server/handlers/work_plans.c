@@ -248,12 +248,10 @@ static int plan_step(struct http_req *r, struct db *db, enum plan_step step,
 	}
 	struct case_verdict v;
 	domain_plan_step(step, p.status, &v);
-	if (v.status) {
+	if (!v.ok) {
 		json_object_put(extra);
-		reply_problem_code(
-		    r,
-		    !strcmp(v.code, "plan_not_approved") ? ERR_PLAN_NOT_APPROVED : ERR_STEP_ORDER,
-		    v.code, arena_printf(r->a, "the plan is %s: %s", p.status, v.detail));
+		reply_problem(r, v.err,
+			      arena_printf(r->a, "the plan is %s: %s", p.status, v.detail));
 		return 0;
 	}
 	struct json_object *changes = extra ? extra : json_object_new_object();

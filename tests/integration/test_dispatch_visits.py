@@ -349,6 +349,8 @@ class Steps(Base):
                                                   "note": "고객 요청"}, "eng_b"),
                          409, code="double_booked")
         self.assertIn(str(other["id"]), j["detail"])
+        # the same 409 body as booking's: the clash named for a program to follow
+        self.assertEqual(j.get("clashing_visit_id"), other["id"])
         self.assertEqual(self.count("precall_attempts", "visit_id = %d" % vid), 0)
         # somewhere free: moved and confirmed (the customer agreed a time)
         j = self.ok("POST", path, {"outcome": "reschedule", "start": iso(s), "end": iso(e),

@@ -5,6 +5,7 @@
  */
 #include "check.h"
 #include "fieldd/cases.h"
+#include "verdict.h"
 
 #include <string.h>
 
@@ -20,23 +21,23 @@ static void test_complaint_matrix(void)
 			struct case_verdict v;
 			domain_complaint_step(steps[s], cstatuses[st], &v);
 			if (st == s) {
-				if (!CHECK_INT_EQ(v.status, 0))
+				if (!CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0))
 					fprintf(stderr, "\tstep %d in %s\n", s, cstatuses[st]);
 				CHECK_STR_EQ(v.next, cstatuses[st + 1]);
-				CHECK_NULL(v.code);
+				CHECK_NULL(verdict_code_of(v.ok, v.err));
 			} else {
-				if (!CHECK_INT_EQ(v.status, 409))
+				if (!CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 409))
 					fprintf(stderr, "\tstep %d in %s\n", s, cstatuses[st]);
-				CHECK_STR_EQ(v.code, "step_out_of_order");
+				CHECK_STR_EQ(verdict_code_of(v.ok, v.err), "step_out_of_order");
 				CHECK_NOT_NULL(v.detail);
 				CHECK_NULL(v.next);
 			}
 		}
 	struct case_verdict v;
 	domain_complaint_step(CSTEP_ANALYSE, NULL, &v);
-	CHECK_INT_EQ(v.status, 409);
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 409);
 	domain_complaint_step((enum complaint_step)99, "received", &v);
-	CHECK_INT_EQ(v.status, 409);
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 409);
 	CHECK_STR_EQ(domain_complaint_step_name(CSTEP_ANALYSE), "analyse");
 	CHECK_STR_EQ(domain_complaint_step_name(CSTEP_RESOLVE), "resolve");
 	CHECK_STR_EQ(domain_complaint_step_name(CSTEP_NOTIFY), "notify");
@@ -54,7 +55,7 @@ static void test_complaint_walk(void)
 	for (int s = CSTEP_ANALYSE; s <= CSTEP_FEEDBACK; s++) {
 		struct case_verdict v;
 		domain_complaint_step((enum complaint_step)s, st, &v);
-		CHECK_INT_EQ(v.status, 0);
+		CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0);
 		st = v.next;
 	}
 	CHECK_STR_EQ(st, "closed");
@@ -67,7 +68,7 @@ static void test_complaint_resolve(void)
 	/* a voucher without an amount: the charter's 10,000 KRW */
 	struct complaint_resolution r = {.compensation = true, .comp_kind = "voucher"};
 	domain_complaint_resolve(&r, &v, &field);
-	CHECK_INT_EQ(v.status, 0);
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0);
 	CHECK_INT_EQ(r.comp_amount_krw, 10000);
 	CHECK_INT_EQ(DOMAIN_COMPENSATION_DEFAULT_KRW, 10000);
 	CHECK_NULL(field);
@@ -81,22 +82,22 @@ static void test_complaint_resolve(void)
 	/* no compensation: no amount */
 	r = (struct complaint_resolution){.comp_amount_krw = 5};
 	domain_complaint_resolve(&r, &v, &field);
-	CHECK_INT_EQ(v.status, 0);
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0);
 	CHECK_INT_EQ(r.comp_amount_krw, 0);
 	/* training names somebody */
 	r = (struct complaint_resolution){.training_required = true, .nstaff = 0};
 	domain_complaint_resolve(&r, &v, &field);
-	CHECK_INT_EQ(v.status, 422);
-	CHECK_STR_EQ(v.code, "training_staff_required");
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 422);
+	CHECK_STR_EQ(verdict_code_of(v.ok, v.err), "training_staff_required");
 	CHECK_STR_EQ(field, "staff_ids");
 	r = (struct complaint_resolution){.training_required = true, .nstaff = 2};
 	domain_complaint_resolve(&r, &v, &field);
-	CHECK_INT_EQ(v.status, 0);
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0);
 	CHECK_STR_EQ(v.next, "resolved");
 	/* staff may be named without training */
 	r = (struct complaint_resolution){.training_required = false, .nstaff = 1};
 	domain_complaint_resolve(&r, &v, &field);
-	CHECK_INT_EQ(v.status, 0);
+	CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0);
 }
 
 static void test_survey_threshold(void)
@@ -127,17 +128,17 @@ static void test_plan_matrix(void)
 			struct case_verdict v;
 			domain_plan_step((enum plan_step)s, pstatuses[st], &v);
 			if (next[s][st]) {
-				if (!CHECK_INT_EQ(v.status, 0))
+				if (!CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0))
 					fprintf(stderr, "\tstep %d in %s\n", s, pstatuses[st]);
 				CHECK_STR_EQ(v.next, next[s][st]);
 				continue;
 			}
-			if (!CHECK_INT_EQ(v.status, 409))
+			if (!CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 409))
 				fprintf(stderr, "\tstep %d in %s\n", s, pstatuses[st]);
 			CHECK_NULL(v.next);
 			/* R12: starting an unapproved plan has its own code */
 			bool unapproved = s == PSTEP_START && (st == 0 || st == 1 || st == 3);
-			CHECK_STR_EQ(v.code,
+			CHECK_STR_EQ(verdict_code_of(v.ok, v.err),
 				     unapproved ? "plan_not_approved" : "step_out_of_order");
 		}
 	CHECK_STR_EQ(domain_plan_step_name(PSTEP_SUBMIT), "submit");
@@ -160,7 +161,7 @@ static void test_plan_walk(void)
 	for (size_t i = 0; i < sizeof walk / sizeof walk[0]; i++) {
 		struct case_verdict v;
 		domain_plan_step(walk[i], st, &v);
-		CHECK_INT_EQ(v.status, 0);
+		CHECK_INT_EQ(verdict_status_of(v.ok, v.err), 0);
 		st = v.next;
 	}
 	CHECK_STR_EQ(st, "completed");

@@ -6,6 +6,7 @@
  * (server/domain/visit_fsm.c).
  */
 #include "check.h"
+#include "verdict.h"
 #include "fieldd/domain.h"
 
 #include <math.h>
@@ -505,7 +506,7 @@ static struct visit_facts ready(void)
 {
 	struct visit_facts f;
 	memset(&f, 0, sizeof f);
-	f.status = "on_site";
+	f.status = vs("on_site");
 	f.has_estimate = f.has_consent = true;
 	f.requires_lead = f.has_lead = true;
 	f.work_done = f.resolved = true;
@@ -525,24 +526,24 @@ static void test_gate_alone(void)
 {
 	struct visit_facts f = ready();
 	struct step_verdict v = complete(f);
-	CHECK_INT_EQ(v.status, 0);
-	CHECK_STR_EQ(v.next, "completed");
-	CHECK_NULL(v.code);
+	CHECK_INT_EQ(vstatus(&v), 0);
+	CHECK_STR_EQ(vnext(&v), "completed");
+	CHECK_NULL(vcode(&v));
 
 	f.checklist_complete = false;
 	v = complete(f);
-	CHECK_INT_EQ(v.status, 422);
-	CHECK_STR_EQ(v.code, "checklist_incomplete");
+	CHECK_INT_EQ(vstatus(&v), 422);
+	CHECK_STR_EQ(vcode(&v), "checklist_incomplete");
 	CHECK_NOT_NULL(v.detail);
-	CHECK_NULL(v.next);
+	CHECK_NULL(vnext(&v));
 
 	/* a device kind without a template needs no checklist */
 	f.checklist_required = false;
 	v = complete(f);
-	CHECK_INT_EQ(v.status, 0);
-	CHECK_STR_EQ(v.next, "completed");
+	CHECK_INT_EQ(vstatus(&v), 0);
+	CHECK_STR_EQ(vnext(&v), "completed");
 	f.checklist_complete = true; /* (a run of a kind that lost its template) */
-	CHECK_INT_EQ(complete(f).status, 0);
+	CHECK_INT_EQ(rstatus(complete(f)), 0);
 
 	/* unresolved with a reason, no work done: still gated */
 	f = ready();
@@ -551,9 +552,9 @@ static void test_gate_alone(void)
 	f.work_done = false;
 	f.has_estimate = f.has_consent = false;
 	f.checklist_complete = false;
-	CHECK_STR_EQ(complete(f).code, "checklist_incomplete");
+	CHECK_STR_EQ(rcode(complete(f)), "checklist_incomplete");
 	f.checklist_complete = true;
-	CHECK_STR_EQ(complete(f).next, "completed");
+	CHECK_STR_EQ(rnext(complete(f)), "completed");
 }
 
 static void test_gate_comes_last(void)
@@ -562,19 +563,19 @@ static void test_gate_comes_last(void)
 	struct visit_facts f = ready();
 	f.checklist_complete = false;
 	f.has_lead = false;
-	CHECK_STR_EQ(complete(f).code, "lead_required");
+	CHECK_STR_EQ(rcode(complete(f)), "lead_required");
 
 	f = ready();
 	f.checklist_complete = false;
 	f.has_consent = false;
-	CHECK_STR_EQ(complete(f).code, "consent_required");
+	CHECK_STR_EQ(rcode(complete(f)), "consent_required");
 	f.has_estimate = false;
-	CHECK_STR_EQ(complete(f).code, "consent_required");
+	CHECK_STR_EQ(rcode(complete(f)), "consent_required");
 
 	f = ready();
 	f.checklist_complete = false;
 	f.resolved = false;
-	CHECK_STR_EQ(complete(f).code, "follow_up_reason_required");
+	CHECK_STR_EQ(rcode(complete(f)), "follow_up_reason_required");
 
 	/* all four broken: the rules in order lead, consent, follow-up, checklist */
 	f = ready();
@@ -582,17 +583,17 @@ static void test_gate_comes_last(void)
 	f.has_lead = false;
 	f.has_consent = false;
 	f.resolved = false;
-	CHECK_STR_EQ(complete(f).code, "lead_required");
+	CHECK_STR_EQ(rcode(complete(f)), "lead_required");
 	f.has_lead = true;
-	CHECK_STR_EQ(complete(f).code, "consent_required");
+	CHECK_STR_EQ(rcode(complete(f)), "consent_required");
 	f.has_consent = true;
-	CHECK_STR_EQ(complete(f).code, "follow_up_reason_required");
+	CHECK_STR_EQ(rcode(complete(f)), "follow_up_reason_required");
 	f.has_follow_up_reason = true;
-	CHECK_STR_EQ(complete(f).code, "checklist_incomplete");
+	CHECK_STR_EQ(rcode(complete(f)), "checklist_incomplete");
 	f.checklist_complete = true;
 	struct step_verdict v = complete(f);
-	CHECK_INT_EQ(v.status, 0);
-	CHECK_STR_EQ(v.next, "completed");
+	CHECK_INT_EQ(vstatus(&v), 0);
+	CHECK_STR_EQ(vnext(&v), "completed");
 }
 
 static void test_gate_after_status(void)
@@ -600,34 +601,35 @@ static void test_gate_after_status(void)
 	/* the status is judged before any rule: no checklist_incomplete off site */
 	struct visit_facts f = ready();
 	f.checklist_complete = false;
-	f.status = "proposed";
+	f.status = vs("proposed");
 	struct step_verdict v = complete(f);
-	CHECK_INT_EQ(v.status, 422);
-	CHECK_STR_EQ(v.code, "precall_required");
+	CHECK_INT_EQ(vstatus(&v), 422);
+	CHECK_STR_EQ(vcode(&v), "precall_required");
 	static const char *const off_site[] = {"confirmed", "en_route",	 "completed",
 					       "absent",    "cancelled", NULL};
 	for (const char *const *p = off_site; *p; p++) {
-		f.status = *p;
+		f.status = vs(*p);
 		v = complete(f);
-		if (!CHECK_INT_EQ(v.status, 409) || !CHECK_STR_EQ(v.code, "step_out_of_order"))
+		if (!CHECK_INT_EQ(vstatus(&v), 409) ||
+		    !CHECK_STR_EQ(vcode(&v), "step_out_of_order"))
 			fprintf(stderr, "\tstatus: %s\n", *p);
 	}
 	/* the checklist does not hold up any other step */
 	f = ready();
 	f.checklist_complete = false;
-	f.status = "on_site";
+	f.status = vs("on_site");
 	domain_visit_step(STEP_ABSENT, &f, &v);
-	CHECK_INT_EQ(v.status, 0);
-	CHECK_STR_EQ(v.next, "absent");
+	CHECK_INT_EQ(vstatus(&v), 0);
+	CHECK_STR_EQ(vnext(&v), "absent");
 	domain_visit_step(STEP_ESTIMATE, &f, &v);
-	CHECK_INT_EQ(v.status, 0);
-	f.status = "confirmed";
+	CHECK_INT_EQ(vstatus(&v), 0);
+	f.status = vs("confirmed");
 	domain_visit_step(STEP_ARRIVE, &f, &v);
-	CHECK_INT_EQ(v.status, 0);
-	CHECK_STR_EQ(v.next, "on_site");
+	CHECK_INT_EQ(vstatus(&v), 0);
+	CHECK_STR_EQ(vnext(&v), "on_site");
 	domain_visit_step(STEP_CANCEL, &f, &v);
-	CHECK_INT_EQ(v.status, 0);
-	CHECK_STR_EQ(v.next, "cancelled");
+	CHECK_INT_EQ(vstatus(&v), 0);
+	CHECK_STR_EQ(vnext(&v), "cancelled");
 }
 
 int main(void)

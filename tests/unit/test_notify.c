@@ -163,10 +163,12 @@ static void test_first_name(void)
 	CHECK_STR_EQ(domain_first_name(a, "김"), "김");
 	CHECK_STR_EQ(domain_first_name(a, "Mohammed"), "Mohammed");
 	CHECK(domain_first_name(a, NULL) == NULL);
-	CHECK(domain_survey_open("resolved"));
-	CHECK(domain_survey_open("closed"));
-	CHECK(!domain_survey_open("in_progress"));
-	CHECK(!domain_survey_open("cancelled"));
+	CHECK(domain_survey_open(TS_RESOLVED));
+	CHECK(domain_survey_open(TS_CLOSED));
+	CHECK(!domain_survey_open(TS_IN_PROGRESS));
+	CHECK(!domain_survey_open(TS_CANCELLED));
+	CHECK(!domain_survey_open(TS_NEW));
+	CHECK(!domain_survey_open(TS_SCHEDULED));
 	CHECK(domain_survey_rating_ok(1) && domain_survey_rating_ok(5));
 	CHECK(!domain_survey_rating_ok(0) && !domain_survey_rating_ok(6));
 	arena_free(a);
