@@ -143,8 +143,10 @@ class Framing(ProblemAssertions, unittest.TestCase):
     def test_codes_of_the_library_patch_are_in_the_registry(self):
         # what libmicrohttpd answers by itself must be a code the web apps can translate
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        patch = open(os.path.join(root, "scripts/mhd/problem-json.patch")).read()
-        registry = open(os.path.join(root, "include/fieldd/errors.h")).read()
+        with open(os.path.join(root, "scripts/mhd/problem-json.patch")) as f:
+            patch = f.read()
+        with open(os.path.join(root, "include/fieldd/errors.h")) as f:
+            registry = f.read()
         codes = set(re.findall(r'^\+.*code = "([a-z_]+)"', patch, re.M))
         codes |= set(re.findall(r'^\+\s*\{ REQUEST_[A-Z_]+, "([a-z_]+)"', patch, re.M))
         self.assertGreaterEqual(len(codes), 7, codes)
