@@ -61,11 +61,6 @@ struct route {
 	unsigned flags;
 };
 
-/* The route table the server runs (handlers' handler_routes, given to http_start);
- * NULL and 0 before http_start. http/ never names the handlers' table itself. */
-extern const struct route *http_routes;
-extern size_t http_nroutes;
-
 struct http_header {
 	const char *name, *value;
 	struct http_header *next;

@@ -41,12 +41,14 @@ void http_metrics_record(int route_index, int status, uint64_t us)
 
 static const char *route_label(int row, const char **method)
 {
-	if (row == MAX_ROUTES || (size_t)row >= http_nroutes) {
+	size_t nroutes;
+	const struct route *routes = http_route_table(&nroutes); /* admit.c */
+	if (row == MAX_ROUTES || (size_t)row >= nroutes) {
 		*method = "";
 		return "unmatched";
 	}
-	*method = http_routes[row].method;
-	return http_routes[row].pattern;
+	*method = routes[row].method;
+	return routes[row].pattern;
 }
 
 void http_metrics_render(struct abuf *b)
