@@ -229,8 +229,9 @@ struct user_cmd {
 	struct arena *a;
 };
 
-static int user_tx(struct db *db, void *ctx)
+static int user_tx(struct db *db, void *ctx, bool *commit)
 {
+	(void)commit;
 	struct user_cmd *c = ctx;
 	struct user_row row;
 	int rc = pg_user_by_login(db, c->a, c->u.login, &row);

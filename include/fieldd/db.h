@@ -80,6 +80,10 @@ int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *
 	{                                                                                          \
 		__VA_ARGS__                                                                        \
 	}
+/* Integer parameters, the one way: decimal text in the arena; db_param_id() gives NULL
+ * (SQL NULL) for an id <= 0 ("none"). */
+const char *db_param_int(struct arena *a, int64_t v);
+const char *db_param_id(struct arena *a, int64_t v);
 /* Runs SQL text without parameters (DDL, migrations, BEGIN). */
 int db_exec_simple(struct db *db, const char *sql);
 
@@ -106,11 +110,18 @@ void db_rollback(struct db *db);
 void db_backoff(int attempt);
 
 /*
- * Runs fn inside one transaction, retrying soft errors. fn returns a db
- * status (>= 0 means commit). Returns fn's status, or DB_SOFT when retries
- * ran out, or DB_HARD.
+ * The one transaction runner, for the server's requests (http/txn.c), the
+ * command line and migrations: runs body inside one transaction at iso and
+ * runs it again after DB_SOFT (serialization failure, deadlock, lost
+ * connection), DB_TX_ATTEMPTS times in all with a jittered back-off. body
+ * returns a db status; with a status >= 0 the runner commits, unless body set
+ * *commit to false (a refusal that must leave nothing behind, or nothing to
+ * do): then it rolls back. Returns body's status, the commit's failure, or
+ * DB_SOFT when the attempts ran out or the connection could not be made again
+ * (db->sqlstate "08006", and db_err_unavailable() says so).
  */
-int db_tx_run(struct db *db, enum db_iso iso, int (*fn)(struct db *, void *), void *ctx);
+typedef int (*db_tx_body)(struct db *db, void *ctx, bool *commit);
+int db_tx_run(struct db *db, enum db_iso iso, db_tx_body body, void *ctx);
 
 /* Error classification of the last error. */
 bool db_err_unique(const struct db *db);      /* 23505 */

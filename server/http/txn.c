@@ -69,6 +69,50 @@ static const char *reply_location(const struct http_req *r)
 	return NULL;
 }
 
+struct handler_tx {
+	struct http_req *r;
+	const char *hash; /* of the request, when an Idempotency-Key applies */
+	bool handler_ran; /* in the last attempt */
+};
+
+/* One attempt, inside the transaction db_tx_run() opened. */
+static int handler_tx(struct db *db, void *ctx, bool *commit)
+{
+	struct handler_tx *t = ctx;
+	struct http_req *r = t->r;
+	const struct route *rt = r->route;
+	r->commit_on_error = false;
+	r->status = 0;
+	t->handler_ran = false;
+	int rc;
+	if (t->hash) {
+		rc = idem_check(r, db, t->hash);
+		if (rc <= 0) { /* replayed or refused (0): nothing to keep */
+			*commit = false;
+			return rc;
+		}
+	}
+	t->handler_ran = true;
+	rc = rt->fn(r, db);
+	if (rc < 0)
+		return rc;
+	if (r->status >= 400 && !r->commit_on_error) {
+		*commit = false;
+		return 0;
+	}
+	if (t->hash && r->status < 400) {
+		rc = pg_idem_put(db, r->a, r->user ? r->user->id : 0, r->idem_key, r->method,
+				 rt->pattern, t->hash, r->status, r->ctype, r->rbody,
+				 reply_location(r));
+		/* a twin committed first: go round and replay its answer */
+		if (rc == DB_SOFT || (rc < 0 && db_err_unique(db)))
+			return DB_SOFT;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static void run_handler(struct http_req *r)
 {
 	const struct route *rt = r->route;
@@ -77,84 +121,28 @@ static void run_handler(struct http_req *r)
 			reply_problem(r, ERR_INTERNAL, NULL);
 		return;
 	}
-	const char *hash = NULL;
+	struct handler_tx t = {.r = r};
 	if (idem_applies(r)) {
 		struct abuf b;
 		abuf_init(&b, r->a);
 		abuf_addf(&b, "%s %s\n", r->method, r->path);
 		abuf_add(&b, r->body.buf, r->body.len);
-		hash = util_sha256_hex(r->a, b.buf, b.len);
+		t.hash = util_sha256_hex(r->a, b.buf, b.len);
 	}
 	enum db_iso iso = rt->tx == TX_READ		     ? DB_READ_ONLY
 			  : rt->flags & ROUTE_READ_COMMITTED ? DB_READ_COMMITTED
 							     : DB_SERIALIZABLE;
-	struct db *db = NULL;
-	for (int attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
-		if (attempt > 1)
-			db_backoff(attempt);
-		db = db_thread();
-		if (!db)
-			break;
-		r->commit_on_error = false;
-		r->status = 0;
-		int rc = db_begin(db, iso);
-		if (rc == DB_SOFT)
-			continue;
-		if (rc < 0)
-			break;
-		if (hash) {
-			rc = idem_check(r, db, hash);
-			if (rc == 0) {
-				db_rollback(db);
-				return;
-			}
-			if (rc == DB_SOFT) {
-				db_rollback(db);
-				continue;
-			}
-			if (rc < 0) {
-				db_rollback(db);
-				break;
-			}
-		}
-		rc = rt->fn(r, db);
-		if (rc == DB_SOFT) {
-			db_rollback(db);
-			continue;
-		}
-		if (rc < 0) {
-			db_rollback(db);
-			db_failure(r, db);
-			return;
-		}
-		if (r->status >= 400 && !r->commit_on_error) {
-			db_rollback(db);
-			return;
-		}
-		if (hash && r->status < 400) {
-			rc = pg_idem_put(db, r->a, r->user ? r->user->id : 0, r->idem_key,
-					 r->method, rt->pattern, hash, r->status, r->ctype,
-					 r->rbody, reply_location(r));
-			/* a twin committed first: go round and replay its answer */
-			if (rc == DB_SOFT || (rc < 0 && db_err_unique(db))) {
-				db_rollback(db);
-				continue;
-			}
-			if (rc < 0) {
-				db_rollback(db);
-				db_failure(r, db);
-				return;
-			}
-		}
-		rc = db_commit(db);
-		if (rc == DB_SOFT)
-			continue;
-		if (rc < 0)
-			db_failure(r, db);
+	struct db *db = db_thread();
+	int rc = db ? db_tx_run(db, iso, handler_tx, &t) : DB_SOFT; /* db/pool.c */
+	if (rc >= 0)
+		return;
+	if (rc != DB_SOFT && t.handler_ran) {
+		db_failure(r, db);
 		return;
 	}
+	/* the attempts ran out, or the database went away before the handler could run */
 	reply_problem(r, ERR_DB_UNAVAILABLE, "the database is busy or unreachable; try again");
-	reply_add_header(r, "Retry-After", db ? "1" : "5");
+	reply_add_header(r, "Retry-After", db && db_reachable() ? "1" : "5");
 }
 
 void http_run(struct http_req *r)
