@@ -118,10 +118,11 @@ int pg_idem_put(struct db *db, struct arena *a, int64_t user_id, const char *key
 		const char *method, const char *route, const char *request_hash, int status,
 		const char *ctype, const char *body, const char *location);
 
-/* ---- dispatch (pg_dispatch.c, pg_tickets.c, pg_visits.c) ----
- * Reads return JSON documents built by the database (see the *_doc functions
- * in migrations/0002_dispatch.sql) as text in a "doc" column; lists return
- * (id, doc) rows for reply_doc_list(). Writes take the request's validated
+/* ---- dispatch ----
+ * pg_customers.c, pg_devices.c, pg_tickets.c, pg_visits.c, pg_outbox.c (notices),
+ * pg_audit.c. Reads return JSON documents built by the database (the *_doc
+ * functions of server/db/sql/10_documents.sql) as text in a "doc" column; lists
+ * return (id, doc) rows for reply_doc_list(). Writes take the request's validated
  * JSON object as one jsonb parameter where that keeps the SQL honest. */
 
 struct viewer {
@@ -248,17 +249,13 @@ int pg_visit_step(struct db *db, struct arena *a, int64_t id, const char *change
 int pg_precall_add(struct db *db, struct arena *a, int64_t visit, const char *outcome,
 		   const char *note, int64_t by, const char *at);
 
-/* Outbox and audit. */
+/* Notices queued for a customer (pg_outbox.c). */
 int pg_notify_customer(struct db *db, struct arena *a, int64_t ticket, int64_t visit,
 		       const char *channel, const char *template_name, const char *payload);
-int pg_notify_user(struct db *db, struct arena *a, int64_t ticket, int64_t user,
-		   const char *template_name, const char *payload);
-/* Every active lead (when no one lead is known yet). */
-int pg_notify_leads(struct db *db, struct arena *a, int64_t ticket, const char *template_name,
-		    const char *payload);
 /* status NULL: any; "dead" also finds the older word "failed". */
 int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const char *status,
 			 const struct viewer *v, int64_t after, int limit, struct db_rows *rows);
+/* The audit trail (pg_audit.c). */
 int pg_audit(struct db *db, struct arena *a, int64_t ticket, int64_t visit, int64_t actor,
 	     const char *action, const char *before, const char *after);
 /* The same for something done at at (RFC 3339, NULL for now): a step made offline. */
