@@ -24,7 +24,17 @@
 struct arena;
 struct pg_conn;
 
-enum { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0 };
+/* The statuses a db_/pg_ function answers with; a count of rows (>= 0) otherwise,
+ * which is why the functions return int and not this enum. */
+enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0 };
+
+/* On every fallible db_/pg_ function: a status left unread is a compile error in the
+ * presets (-Werror). Where a failure truly changes nothing, say so with db_ignore(). */
+#define DB_CHECK __attribute__((warn_unused_result))
+static inline void db_ignore(int status)
+{
+	(void)status;
+}
 
 #define DB_MAX_STMTS 512
 
@@ -60,21 +70,21 @@ void db_global_init(void);
  * when the database cannot be reached; the caller answers 503. Borrowed:
  * lives until db_thread_release() on this thread.
  */
-struct db *db_thread(void);
+DB_CHECK struct db *db_thread(void);
 void db_thread_release(void);
 /* The last contact any thread had with PostgreSQL succeeded (false before the first). */
 bool db_reachable(void);
 
 /* Opens a fresh connection for a one-off command (migrate, CLI). Caller frees with db_close. */
-struct db *db_open(const char *url, char *err, size_t errlen);
+DB_CHECK struct db *db_open(const char *url, char *err, size_t errlen);
 void db_close(struct db *db);
 
 /*
  * Runs a prepared statement with text parameters (NULL = SQL NULL).
  * out may be NULL when the rows are not wanted.
  */
-int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *out, int nparams,
-	    const char *const *params);
+DB_CHECK int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *out,
+		     int nparams, const char *const *params);
 #define DB_ARGS(...)                                                                               \
 	(int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), (const char *const[]) \
 	{                                                                                          \
@@ -85,7 +95,7 @@ int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *
 const char *db_param_int(struct arena *a, int64_t v);
 const char *db_param_id(struct arena *a, int64_t v);
 /* Runs SQL text without parameters (DDL, migrations, BEGIN). */
-int db_exec_simple(struct db *db, const char *sql);
+DB_CHECK int db_exec_simple(struct db *db, const char *sql);
 
 /* Accessors: col must exist (a missing column is a programming error and aborts). */
 const char *db_val(const struct db_rows *r, int row, const char *col);
@@ -100,8 +110,8 @@ char *db_time(struct arena *a, const struct db_rows *r, int row, const char *col
 
 /* Transactions. */
 enum db_iso { DB_READ_COMMITTED, DB_SERIALIZABLE, DB_READ_ONLY };
-int db_begin(struct db *db, enum db_iso iso);
-int db_commit(struct db *db);
+DB_CHECK int db_begin(struct db *db, enum db_iso iso);
+DB_CHECK int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
 /* Retries soft failures: how many attempts the runner makes in all. */
@@ -121,7 +131,7 @@ void db_backoff(int attempt);
  * (db->sqlstate "08006", and db_err_unavailable() says so).
  */
 typedef int (*db_tx_body)(struct db *db, void *ctx, bool *commit);
-int db_tx_run(struct db *db, enum db_iso iso, db_tx_body body, void *ctx);
+DB_CHECK int db_tx_run(struct db *db, enum db_iso iso, db_tx_body body, void *ctx);
 
 /* Error classification of the last error. */
 bool db_err_unique(const struct db *db);      /* 23505 */

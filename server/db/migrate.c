@@ -200,7 +200,8 @@ int migrate_run(struct db *db, int *applied, char *err, size_t errlen)
 		goto unlock;
 	ret = 0;
 unlock:
-	db_exec(db, a, &q_mig_unlock, NULL, 0, NULL);
+	/* a failure here means the connection is gone, and the lock with it */
+	db_ignore(db_exec(db, a, &q_mig_unlock, NULL, 0, NULL));
 out:
 	arena_free(a);
 	return ret;

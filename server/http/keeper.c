@@ -25,7 +25,8 @@ static void *keeper_main(void *arg)
 		struct db *db = db_thread();
 		if (db) {
 			struct arena *a = arena_new();
-			pg_housekeeping(db, a);
+			/* what is not deleted now is deleted at the next round */
+			db_ignore(pg_housekeeping(db, a));
 			arena_free(a);
 		}
 		struct timespec until;

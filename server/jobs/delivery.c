@@ -180,7 +180,8 @@ static void *worker_main(void *arg)
 				 * second worker sending them alongside us */
 				bool late = util_now_us() - t0 > (uint64_t)dcfg.lease_s * 500000u;
 				if (late || atomic_load(&stopping))
-					pg_outbox_release(db, a, items[i].id);
+					/* not given back: its lease runs out, then it is claimed again */
+					db_ignore(pg_outbox_release(db, a, items[i].id));
 				else
 					deliver(db, a, &items[i]);
 			}
