@@ -47,9 +47,11 @@ struct jfield {
 	void *out;
 	bool *present; /* optional: set when the member appears */
 };
+/* A spec is an array of designated initialisers, {.name = "login", .type = J_STRING,
+ * .required = true, .max = 64, .out = &u.login}, ended by JSPEC_END. */
 #define JSPEC_END                                                                                  \
 	{                                                                                          \
-		NULL, 0, false, false, 0, 0, NULL, NULL, NULL                                      \
+		.name = NULL                                                                       \
 	}
 
 /* Nesting allowed in request bodies. */

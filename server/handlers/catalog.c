@@ -143,21 +143,30 @@ int h_devices_create(struct http_req *r, struct db *db)
 	int64_t customer_id;
 	struct json_object *location = NULL;
 	const struct jfield spec[] = {
-	    {"asset_tag", J_STRING, true, false, 1, 64, NULL, &s, NULL},
-	    {"kind", J_ENUM, true, false, 0, 0, domain_device_kinds, &s, NULL},
-	    {"model", J_STRING, false, true, 0, 200, NULL, &s, NULL},
-	    {"serial", J_STRING, false, true, 0, 100, NULL, &s, NULL},
-	    {"customer_id", J_ID, true, false, 0, 0, NULL, &customer_id, NULL},
-	    {"location", J_OBJECT, false, true, 0, 0, NULL, &location, NULL},
+	    {.name = "asset_tag",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 64,
+	     .out = &s},
+	    {.name = "kind",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_device_kinds,
+	     .out = &s},
+	    {.name = "model", .type = J_STRING, .nullable = true, .max = 200, .out = &s},
+	    {.name = "serial", .type = J_STRING, .nullable = true, .max = 100, .out = &s},
+	    {.name = "customer_id", .type = J_ID, .required = true, .out = &customer_id},
+	    {.name = "location", .type = J_OBJECT, .nullable = true, .out = &location},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
 	if (location) {
 		const struct jfield loc[] = {
-		    {"building", J_STRING, false, true, 0, 100, NULL, &s, NULL},
-		    {"floor", J_STRING, false, true, 0, 20, NULL, &s, NULL},
-		    {"room", J_STRING, false, true, 0, 50, NULL, &s, NULL},
+		    {.name = "building", .type = J_STRING, .nullable = true, .max = 100, .out = &s},
+		    {.name = "floor", .type = J_STRING, .nullable = true, .max = 20, .out = &s},
+		    {.name = "room", .type = J_STRING, .nullable = true, .max = 50, .out = &s},
 		    JSPEC_END,
 		};
 		struct json_object *errors = json_object_new_array();

@@ -133,12 +133,23 @@ int h_complaints_create(struct http_req *r, struct db *db)
 {
 	struct complaint_new c = {0};
 	const struct jfield spec[] = {
-	    {"customer_id", J_ID, false, false, 0, 0, NULL, &c.customer_id, NULL},
-	    {"ticket_id", J_ID, false, false, 0, 0, NULL, &c.ticket_id, NULL},
-	    {"channel", J_ENUM, true, false, 0, 0, domain_complaint_channels, &c.channel, NULL},
-	    {"description", J_STRING, true, false, 1, 4000, NULL, &c.description, NULL},
-	    {"result_channel", J_ENUM, false, false, 0, 0, domain_contact_channels,
-	     &c.result_channel, NULL},
+	    {.name = "customer_id", .type = J_ID, .out = &c.customer_id},
+	    {.name = "ticket_id", .type = J_ID, .out = &c.ticket_id},
+	    {.name = "channel",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_complaint_channels,
+	     .out = &c.channel},
+	    {.name = "description",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &c.description},
+	    {.name = "result_channel",
+	     .type = J_ENUM,
+	     .enums = domain_contact_channels,
+	     .out = &c.result_channel},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -283,7 +294,12 @@ int h_complaint_analyse(struct http_req *r, struct db *db)
 {
 	const char *cause = NULL;
 	const struct jfield spec[] = {
-	    {"cause", J_STRING, true, false, 1, 4000, NULL, &cause, NULL},
+	    {.name = "cause",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &cause},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -302,9 +318,17 @@ static bool parse_compensation(struct http_req *r, struct json_object *o,
 {
 	bool amount_given = false;
 	const struct jfield spec[] = {
-	    {"kind", J_ENUM, true, false, 0, 0, domain_compensation_kinds, &res->comp_kind, NULL},
-	    {"amount_krw", J_INT, false, false, 1, DOMAIN_COMPENSATION_MAX_KRW, NULL,
-	     &res->comp_amount_krw, &amount_given},
+	    {.name = "kind",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_compensation_kinds,
+	     .out = &res->comp_kind},
+	    {.name = "amount_krw",
+	     .type = J_INT,
+	     .min = 1,
+	     .max = DOMAIN_COMPENSATION_MAX_KRW,
+	     .out = &res->comp_amount_krw,
+	     .present = &amount_given},
 	    JSPEC_END,
 	};
 	struct json_object *errors = json_object_new_array();
@@ -337,10 +361,19 @@ int h_complaint_resolve(struct http_req *r, struct db *db)
 	bool training = false, comp_present = false, staff_present = false;
 	struct json_object *comp = NULL, *staff = NULL;
 	const struct jfield spec[] = {
-	    {"action", J_STRING, true, false, 1, 4000, NULL, &action, NULL},
-	    {"compensation", J_ANY, false, true, 0, 0, NULL, &comp, &comp_present},
-	    {"training_required", J_BOOL, true, false, 0, 0, NULL, &training, NULL},
-	    {"staff_ids", J_ARRAY, false, false, 0, 0, NULL, &staff, &staff_present},
+	    {.name = "action",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &action},
+	    {.name = "compensation",
+	     .type = J_ANY,
+	     .nullable = true,
+	     .out = &comp,
+	     .present = &comp_present},
+	    {.name = "training_required", .type = J_BOOL, .required = true, .out = &training},
+	    {.name = "staff_ids", .type = J_ARRAY, .out = &staff, .present = &staff_present},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -436,8 +469,8 @@ int h_complaint_feedback(struct http_req *r, struct db *db)
 	int64_t rating = 0;
 	const char *comment = NULL;
 	const struct jfield spec[] = {
-	    {"rating", J_INT, true, false, 1, 5, NULL, &rating, NULL},
-	    {"comment", J_STRING, false, true, 0, 4000, NULL, &comment, NULL},
+	    {.name = "rating", .type = J_INT, .required = true, .min = 1, .max = 5, .out = &rating},
+	    {.name = "comment", .type = J_STRING, .nullable = true, .max = 4000, .out = &comment},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))

@@ -485,8 +485,8 @@ int h_public_survey(struct http_req *r, struct db *db)
 	int64_t rating = 0;
 	const char *comment = NULL;
 	const struct jfield spec[] = {
-	    {"rating", J_INT, true, false, 1, 5, NULL, &rating, NULL},
-	    {"comment", J_STRING, false, true, 0, 2000, NULL, &comment, NULL},
+	    {.name = "rating", .type = J_INT, .required = true, .min = 1, .max = 5, .out = &rating},
+	    {.name = "comment", .type = J_STRING, .nullable = true, .max = 2000, .out = &comment},
 	    JSPEC_END,
 	};
 	struct public_ticket t;

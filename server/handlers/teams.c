@@ -54,8 +54,13 @@ int h_teams_create(struct http_req *r, struct db *db)
 	const char *name = NULL;
 	int64_t lead_id = 0;
 	const struct jfield spec[] = {
-	    {"name", J_STRING, true, false, 1, 100, NULL, &name, NULL},
-	    {"lead_id", J_ID, true, false, 0, 0, NULL, &lead_id, NULL},
+	    {.name = "name",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 100,
+	     .out = &name},
+	    {.name = "lead_id", .type = J_ID, .required = true, .out = &lead_id},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))

@@ -90,13 +90,27 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 	struct json_object *tickets = NULL;
 	bool has_tickets = false;
 	const struct jfield spec[] = {
-	    {"title", J_STRING, true, false, 1, 200, NULL, &p.title, NULL},
-	    {"description", J_STRING, true, false, 1, 8000, NULL, &p.description, NULL},
-	    {"team_id", J_ID, true, false, 0, 0, NULL, &p.team_id, NULL},
-	    {"division", J_STRING, false, true, 0, 200, NULL, &p.division, NULL},
-	    {"planned_start", J_TIME, false, true, 0, 0, NULL, &p.planned_start, NULL},
-	    {"planned_end", J_TIME, false, true, 0, 0, NULL, &p.planned_end, NULL},
-	    {"ticket_ids", J_ARRAY, false, false, 0, 0, NULL, &tickets, &has_tickets},
+	    {.name = "title",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 200,
+	     .out = &p.title},
+	    {.name = "description",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 8000,
+	     .out = &p.description},
+	    {.name = "team_id", .type = J_ID, .required = true, .out = &p.team_id},
+	    {.name = "division",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .max = 200,
+	     .out = &p.division},
+	    {.name = "planned_start", .type = J_TIME, .nullable = true, .out = &p.planned_start},
+	    {.name = "planned_end", .type = J_TIME, .nullable = true, .out = &p.planned_end},
+	    {.name = "ticket_ids", .type = J_ARRAY, .out = &tickets, .present = &has_tickets},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -190,7 +204,7 @@ int h_work_plan_tickets(struct http_req *r, struct db *db)
 {
 	struct json_object *tickets = NULL;
 	const struct jfield spec[] = {
-	    {"ticket_ids", J_ARRAY, true, false, 0, 0, NULL, &tickets, NULL},
+	    {.name = "ticket_ids", .type = J_ARRAY, .required = true, .out = &tickets},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -293,7 +307,12 @@ int h_work_plan_reject(struct http_req *r, struct db *db)
 {
 	const char *reason = NULL;
 	const struct jfield spec[] = {
-	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
+	    {.name = "reason",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &reason},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -315,7 +334,12 @@ int h_work_plan_complete(struct http_req *r, struct db *db)
 {
 	const char *report = NULL;
 	const struct jfield spec[] = {
-	    {"report", J_STRING, true, false, 1, 20000, NULL, &report, NULL},
+	    {.name = "report",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 20000,
+	     .out = &report},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
