@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct arena;
 struct json_object;
@@ -26,10 +27,18 @@ enum jtype {
 	J_ENUM,		/* const char **; one of enums[] */
 	J_ENUM_ARRAY,	/* struct jstrv *; each one of enums[], no duplicates */
 	J_STRING_ARRAY, /* struct jstrv *; each a string of min..max characters */
-	J_TIME,		/* const char **; RFC 3339 date-time with offset */
+	J_TIME,		/* const char **; RFC 3339 date-time with offset (prefer J_TIMESTAMP) */
+	J_TIMESTAMP,	/* struct jtimestamp *; RFC 3339 date-time with offset, parsed */
 	J_OBJECT,	/* struct json_object **, borrowed from the document */
 	J_ARRAY,	/* struct json_object **, borrowed from the document */
 	J_ANY,		/* struct json_object **: any value, NULL for JSON null (borrowed) */
+};
+
+/* J_TIMESTAMP's output: the instant, and the text as sent (its offset kept, for SQL and
+ * for echoing). Left {0, NULL} when the member is absent or null. */
+struct jtimestamp {
+	time_t t;
+	const char *text;
 };
 
 struct jstrv {

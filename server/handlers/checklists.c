@@ -90,11 +90,12 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 {
 	struct json_object *answers = NULL;
 	bool complete = false;
-	const char *at = NULL; /* when the engineer pressed save (sent later from offline) */
+	struct jtimestamp at = {
+	    0, NULL}; /* when the engineer pressed save (sent later from offline) */
 	const struct jfield spec[] = {
 	    {.name = "answers", .type = J_ARRAY, .required = true, .out = &answers},
 	    {.name = "complete", .type = J_BOOL, .out = &complete},
-	    {.name = "at", .type = J_TIME, .out = &at},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -118,9 +119,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		return rc < 0 ? rc : DB_HARD;
 	/* the answers' and the completion's time: "at" within bounds, or now (NULL) */
 	const char *at_stored = NULL;
-	if (at) {
-		time_t t = 0, now = time(NULL);
-		util_parse_rfc3339(at, &t); /* J_TIME has checked the form */
+	if (at.text) {
+		time_t t = at.t, now = time(NULL);
 		const char *why = domain_checklist_at((long)t, (long)now, (long)st.since);
 		if (why) {
 			reply_invalid(r, "at", why);

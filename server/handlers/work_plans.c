@@ -89,6 +89,7 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 	struct plan_new p = {0};
 	struct json_object *tickets = NULL;
 	bool has_tickets = false;
+	struct jtimestamp start = {0, NULL}, end = {0, NULL};
 	const struct jfield spec[] = {
 	    {.name = "title",
 	     .type = J_STRING,
@@ -108,18 +109,17 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 	     .nullable = true,
 	     .max = 200,
 	     .out = &p.division},
-	    {.name = "planned_start", .type = J_TIME, .nullable = true, .out = &p.planned_start},
-	    {.name = "planned_end", .type = J_TIME, .nullable = true, .out = &p.planned_end},
+	    {.name = "planned_start", .type = J_TIMESTAMP, .nullable = true, .out = &start},
+	    {.name = "planned_end", .type = J_TIMESTAMP, .nullable = true, .out = &end},
 	    {.name = "ticket_ids", .type = J_ARRAY, .out = &tickets, .present = &has_tickets},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	if (p.planned_start && p.planned_end) {
-		time_t s, e;
-		util_parse_rfc3339(p.planned_start, &s);
-		util_parse_rfc3339(p.planned_end, &e);
-		if (e <= s) {
+	p.planned_start = start.text;
+	p.planned_end = end.text;
+	if (start.text && end.text) {
+		if (end.t <= start.t) {
 			reply_invalid(r, "planned_end", "must be after planned_start");
 			return 0;
 		}

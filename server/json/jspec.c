@@ -433,6 +433,7 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 	switch (f->type) {
 	case J_STRING:
 	case J_TIME:
+	case J_TIMESTAMP:
 	case J_ENUM: {
 		if (!json_object_is_type(v, json_type_string)) {
 			add_err(errors, f->name, "must be a string");
@@ -445,7 +446,9 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 				arena_printf(a, "must be one of: %s", enum_list(a, f->enums)));
 			return false;
 		}
-		if (f->type == J_TIME && !jspec_is_rfc3339(s)) {
+		time_t instant = 0;
+		if ((f->type == J_TIME || f->type == J_TIMESTAMP) &&
+		    (!jspec_is_rfc3339(s) || util_parse_rfc3339(s, &instant) < 0)) {
 			add_err(errors, f->name,
 				"must be an RFC 3339 date-time with offset, e.g. "
 				"2026-11-23T10:00:00+09:00");
@@ -466,6 +469,12 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 						     (long long)f->max));
 				return false;
 			}
+		}
+		if (f->type == J_TIMESTAMP) {
+			struct jtimestamp *ts = f->out;
+			ts->t = instant;
+			ts->text = arena_strdup(a, s);
+			return true;
 		}
 		*(const char **)f->out = arena_strdup(a, s);
 		return true;

@@ -598,6 +598,21 @@ static void test_time(void)
 	CHECK(!one(J_TIME, 0, 0, NULL, &t, "\"2026-11-23T10:00:00\"", &msg));
 	CHECK(!one(J_TIME, 0, 0, NULL, &t, "1763859600", &msg));
 	CHECK_STR_EQ(msg, "must be a string");
+
+	/* J_TIMESTAMP: the same check, and the instant comes parsed with the text kept */
+	struct jtimestamp ts = {0, NULL};
+	CHECK(one(J_TIMESTAMP, 0, 0, NULL, &ts, "\"2026-11-23T10:00:00+09:00\"", &msg));
+	CHECK(ts.t == (time_t)1795395600);
+	CHECK_STR_EQ(ts.text, "2026-11-23T10:00:00+09:00");
+	struct jtimestamp z = {0, NULL};
+	CHECK(one(J_TIMESTAMP, 0, 0, NULL, &z, "\"2026-11-23T01:00:00Z\"", &msg));
+	CHECK(z.t == ts.t);
+	struct jtimestamp wrong = {0, NULL};
+	CHECK(!one(J_TIMESTAMP, 0, 0, NULL, &wrong, "\"2026-02-30T10:00:00+09:00\"", &msg));
+	CHECK_STR_HAS(msg, "RFC 3339");
+	CHECK(wrong.t == 0 && wrong.text == NULL);
+	CHECK(!one(J_TIMESTAMP, 0, 0, NULL, &wrong, "1763859600", &msg));
+	CHECK_STR_EQ(msg, "must be a string");
 }
 
 /* The spec the user-create handler uses, end to end through one call. */
