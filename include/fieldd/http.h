@@ -108,7 +108,7 @@ const char *http_query(struct http_req *r, const char *key);
 const char *http_header_get(struct http_req *r, const char *name);
 
 /* Replies. Each replaces any earlier reply. */
-void reply_json(struct http_req *r, int status, struct json_object *o); /* takes o */
+void reply_json(struct http_req *r, int status, struct json_object *o); /* o: the arena's after */
 void reply_raw(struct http_req *r, int status, const char *ctype, const char *body, size_t len);
 void reply_empty(struct http_req *r, int status);
 void reply_problem(struct http_req *r, enum err_id id, const char *detail);
@@ -116,8 +116,8 @@ void reply_problem(struct http_req *r, enum err_id id, const char *detail);
 void reply_problem_code(struct http_req *r, enum err_id id, const char *code, const char *detail);
 /* 422 validation_failed with errors: [{field, message}]. */
 void reply_invalid(struct http_req *r, const char *field, const char *message);
-void reply_invalid_list(struct http_req *r, struct json_object *errors); /* takes errors */
-/* 422 with a rule code and errors: [{field, message}] (takes errors). */
+void reply_invalid_list(struct http_req *r, struct json_object *errors); /* adopts errors */
+/* 422 with a rule code and errors: [{field, message}] (adopts errors). */
 void reply_rule_errors(struct http_req *r, const char *code, const char *detail,
 		       struct json_object *errors);
 void reply_add_header(struct http_req *r, const char *name, const char *value);
@@ -133,7 +133,7 @@ struct db_rows;
 void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit);
 /* 200/201 with a JSON document produced by the database. */
 void reply_doc(struct http_req *r, int status, const char *doc);
-/* doc (a JSON object as text) with "key": o added; takes o. Arena-owned. */
+/* doc (a JSON object as text) with "key": o added (o adopted, jspec_adopt). Arena-owned. */
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o);
 
 /* The limit query parameter alone (lists with their own cursor); false → 400 queued. */

@@ -83,6 +83,21 @@ const char *jspec_dump(struct arena *a, struct json_object *o, size_t *len);
 /* RFC 3339 date-time with a mandatory offset ("Z" or ±hh:mm). */
 bool jspec_is_rfc3339(const char *s);
 
+/*
+ * JSON owned by an arena (json_object_put when the arena is freed), so that a
+ * handler never writes a json_object_put of its own. jobj()/jarr() make an
+ * object or array that is the arena's from the start; jspec_adopt() hands the
+ * arena a root made otherwise, once (adopting an arena's root again does
+ * nothing). The reply functions that take an object adopt it. An arena's root
+ * put into another object needs its own reference: jspec_ref().
+ */
+struct json_object *jobj(struct arena *a);
+struct json_object *jarr(struct arena *a);
+struct json_object *jspec_adopt(struct arena *a, struct json_object *o);
+/* A reference to o for json_object_object_add/array_add: o itself when nobody owns it,
+ * a new reference when an arena does. */
+struct json_object *jspec_ref(struct json_object *o);
+
 /* json-c helpers for replies: NULL becomes JSON null. */
 struct json_object *jstr(const char *s);
 struct json_object *jint(int64_t v);

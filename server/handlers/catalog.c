@@ -169,7 +169,7 @@ int h_devices_create(struct http_req *r, struct db *db)
 		    {.name = "room", .type = J_STRING, .nullable = true, .max = 50, .out = &s},
 		    JSPEC_END,
 		};
-		struct json_object *errors = json_object_new_array();
+		struct json_object *errors = jarr(r->a);
 		if (!jspec_parse(r->a, location, loc, errors)) {
 			for (size_t i = 0; i < json_object_array_length(errors); i++) {
 				struct json_object *e = json_object_array_get_idx(errors, i), *f;
@@ -182,7 +182,6 @@ int h_devices_create(struct http_req *r, struct db *db)
 			reply_invalid_list(r, errors);
 			return 0;
 		}
-		json_object_put(errors);
 	}
 	int64_t id;
 	int rc = pg_device_insert(db, r->a, body_text(r), &id);

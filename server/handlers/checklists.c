@@ -142,7 +142,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		return rc;
 
 	/* validate every answer first: nothing is saved from a request with a bad one */
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = jarr(r->a);
 	const char **keys = arena_alloc(r->a, sizeof(char *) * (n ? n : 1));
 	struct json_object **values = arena_alloc(r->a, sizeof(void *) * (n ? n : 1));
 	const char **notes = arena_alloc(r->a, sizeof(char *) * (n ? n : 1));
@@ -169,7 +169,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		     .out = &notes[i]},
 		    JSPEC_END,
 		};
-		struct json_object *errs = json_object_new_array();
+		struct json_object *errs = jarr(r->a);
 		if (!jspec_parse(r->a, e, aspec, errs)) {
 			for (size_t k = 0; k < json_object_array_length(errs); k++) {
 				struct json_object *f, *m, *x = json_object_array_get_idx(errs, k);
@@ -180,10 +180,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 						       json_object_get_string(f)),
 					  json_object_get_string(m));
 			}
-			json_object_put(errs);
 			continue;
 		}
-		json_object_put(errs);
 		int item = -1;
 		for (int k = 0; k < st.nitems; k++)
 			if (!strcmp(st.items[k].key, keys[i]))
@@ -215,7 +213,6 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		reply_invalid_list(r, errors);
 		return 0;
 	}
-	json_object_put(errors);
 	for (size_t i = 0; i < n; i++) {
 		const char *val = values[i] ? jspec_dump(r->a, values[i], NULL) : "null";
 		if ((rc = pg_checklist_save(db, r->a, run, keys[i], val, notes[i], r->user->id,
@@ -225,7 +222,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 
 	if (complete && !st.completed) {
 		/* every required item needs a valid answer: one error per item */
-		struct json_object *missing = json_object_new_array();
+		struct json_object *missing = jarr(r->a);
 		for (int k = 0; k < st.nitems; k++) {
 			struct ck_value cv = {.t = CKV_NONE};
 			struct json_object *stored = NULL;
@@ -249,7 +246,6 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 			r->commit_on_error = true; /* the answers given are kept */
 			return 0;
 		}
-		json_object_put(missing);
 		if ((rc = pg_checklist_complete(db, r->a, run, r->user->id, at_stored)) < 0)
 			return rc;
 		if ((rc = pg_audit_at(db, r->a, v.ticket_id, v.id, r->user->id,
@@ -317,7 +313,7 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		reply_invalid(r, "items", "a template has 1 to 100 items");
 		return 0;
 	}
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = jarr(r->a);
 	const char **keys = arena_alloc(r->a, sizeof(char *) * n);
 	for (size_t i = 0; i < n; i++) {
 		struct ck_item it = {0};
@@ -373,7 +369,7 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		     .out = &options},
 		    JSPEC_END,
 		};
-		struct json_object *errs = json_object_new_array();
+		struct json_object *errs = jarr(r->a);
 		bool ok = jspec_parse(r->a, json_object_array_get_idx(items, i), ispec, errs);
 		for (size_t k = 0; k < json_object_array_length(errs); k++) {
 			struct json_object *f, *m, *x = json_object_array_get_idx(errs, k);
@@ -383,7 +379,6 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 				  arena_printf(r->a, "items[%zu].%s", i, json_object_get_string(f)),
 				  json_object_get_string(m));
 		}
-		json_object_put(errs);
 		if (!ok)
 			continue;
 		it.min = mn;
@@ -404,7 +399,6 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		reply_invalid_list(r, errors);
 		return 0;
 	}
-	json_object_put(errors);
 	int64_t id;
 	int rc = pg_checklist_template_insert(db, r->a, kind, title, title_en ? title_en : title,
 					      jspec_dump(r->a, items, NULL), r->user->id, &id);

@@ -125,7 +125,6 @@ static int notify_customer(struct http_req *r, struct db *db, int64_t id, const 
 {
 	int rc =
 	    pg_complaint_notify(db, r->a, id, template_name, jspec_dump(r->a, payload, NULL), nid);
-	json_object_put(payload);
 	return rc;
 }
 
@@ -195,16 +194,15 @@ int h_complaints_create(struct http_req *r, struct db *db)
 	int64_t id, nid;
 	if ((rc = pg_complaint_insert(db, r->a, &c, &id)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
-	struct json_object *after = json_object_new_object();
+	struct json_object *after = jobj(r->a);
 	json_object_object_add(after, "status", jstr("received"));
 	json_object_object_add(after, "channel", jstr(c.channel));
 	json_object_object_add(after, "result_channel", jstr(ch));
 	rc = pg_case_audit(db, r->a, id, 0, c.ticket_id, r->user->id, "complaint.received", NULL,
 			   jspec_dump(r->a, after, NULL));
-	json_object_put(after);
 	if (rc < 0)
 		return rc;
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "channel", jstr(c.channel));
 	if ((rc = notify_customer(r, db, id, "complaint_received", pl, &nid)) < 0)
 		return rc;
@@ -259,7 +257,7 @@ static int cstep_begin(struct cstep *s)
 						s->verdict.detail));
 		return 0;
 	}
-	s->changes = json_object_new_object();
+	s->changes = jobj(s->r->a);
 	json_object_object_add(s->changes, "status", jstr(s->verdict.next));
 	return 1;
 }
@@ -268,17 +266,15 @@ static int cstep_finish(struct cstep *s)
 {
 	struct http_req *r = s->r;
 	const char *changes = jspec_dump(r->a, s->changes, NULL);
-	json_object_put(s->changes);
 	s->changes = NULL;
 	int rc = pg_complaint_step(s->db, r->a, s->c.id, changes, r->user->id);
 	if (rc < 0)
 		return rc;
-	struct json_object *b = json_object_new_object();
+	struct json_object *b = jobj(r->a);
 	json_object_object_add(b, "status", jstr(s->c.status));
 	rc = pg_case_audit(s->db, r->a, s->c.id, 0, s->c.ticket_id, r->user->id,
 			   arena_printf(r->a, "complaint.%s", domain_complaint_step_name(s->step)),
 			   jspec_dump(r->a, b, NULL), changes);
-	json_object_put(b);
 	if (rc < 0)
 		return rc;
 	return reply_complaint(r, s->db, s->c.id, 200);
@@ -286,7 +282,6 @@ static int cstep_finish(struct cstep *s)
 
 static void cstep_abort(struct cstep *s)
 {
-	json_object_put(s->changes);
 	s->changes = NULL;
 }
 
@@ -331,9 +326,8 @@ static bool parse_compensation(struct http_req *r, struct json_object *o,
 	     .present = &amount_given},
 	    JSPEC_END,
 	};
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = jarr(r->a);
 	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(errors);
 		reply_invalid(r, "compensation", "must be an object {kind, amount_krw}");
 		return false;
 	}
@@ -349,7 +343,6 @@ static bool parse_compensation(struct http_req *r, struct json_object *o,
 		reply_invalid_list(r, errors);
 		return false;
 	}
-	json_object_put(errors);
 	res->compensation = true;
 	res->comp_amount_given = amount_given;
 	return true;
@@ -453,7 +446,7 @@ int h_complaint_notify(struct http_req *r, struct db *db)
 		return rc;
 	/* the result as the customer hears it: what was done and what they get
 	 * (the action and compensation are added from the complaint's row) */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	int64_t nid;
 	if ((rc = notify_customer(r, db, s.c.id, "complaint_result", pl, &nid)) < 0) {
 		cstep_abort(&s);

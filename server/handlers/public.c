@@ -187,7 +187,7 @@ static const char *jget(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
-static struct json_object *jobj(struct json_object *o, const char *k)
+static struct json_object *member_of(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 	if (!o || !json_object_object_get_ex(o, k, &v) || !v ||
@@ -289,9 +289,9 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 {
 	struct abuf b;
 	abuf_init(&b, r->a);
-	struct json_object *visit = jobj(d, "visit"), *result = jobj(d, "result"),
-			   *survey = jobj(d, "survey"), *fault = jobj(d, "fault"),
-			   *delays = jobj(d, "delay_notices");
+	struct json_object *visit = member_of(d, "visit"), *result = member_of(d, "result"),
+			   *survey = member_of(d, "survey"), *fault = member_of(d, "fault"),
+			   *delays = member_of(d, "delay_notices");
 	const char *vstatus = jget(visit, "status");
 	abuf_adds(&b, "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -344,13 +344,13 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 			abuf_adds(&b, "</dd>");
 		}
 		abuf_adds(&b, "</dl>");
-		struct json_object *late = jobj(visit, "late_notice");
+		struct json_object *late = member_of(visit, "late_notice");
 		if (late && vstatus && strcmp(vstatus, "completed") && strcmp(vstatus, "cancelled"))
 			abuf_addf(
 			    &b,
 			    "<p class=\"note\">담당 엔지니어가 약 %d분 늦게 도착할 예정입니다. "
 			    "기다리시게 해 드려 죄송합니다.</p>",
-			    json_object_get_int(jobj(late, "minutes")));
+			    json_object_get_int(member_of(late, "minutes")));
 		if (vstatus && (!strcmp(vstatus, "proposed") || !strcmp(vstatus, "confirmed") ||
 				!strcmp(vstatus, "en_route"))) {
 			abuf_adds(&b, "<a class=\"cal\" href=\"/t/");
@@ -392,7 +392,7 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 			      "<textarea id=\"comment\" name=\"comment\" maxlength=\"2000\">"
 			      "</textarea><button type=\"submit\">평가 보내기</button></form>");
 	} else if (survey) {
-		int rating = json_object_get_int(jobj(survey, "rating"));
+		int rating = json_object_get_int(member_of(survey, "rating"));
 		abuf_addf(&b, "<h2>만족도 평가</h2><p>%d점 (%s) — 평가해 주셔서 감사합니다.</p>",
 			  rating, rating >= 1 && rating <= 5 ? rating_words[rating] : "");
 	}
@@ -402,17 +402,9 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 	public_headers(r);
 }
 
-static void free_json(void *p)
-{
-	json_object_put(p);
-}
-
 static struct json_object *doc_json(struct http_req *r, const char *doc)
 {
-	struct json_object *d = json_tokener_parse(doc);
-	if (d)
-		arena_defer(r->a, free_json, d);
-	return d;
+	return jspec_adopt(r->a, json_tokener_parse(doc));
 }
 
 int h_track_page(struct http_req *r, struct db *db)

@@ -147,14 +147,13 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 		return rc < 0 ? rc : DB_HARD;
 	if (n && (rc = link_tickets(r, db, id, lit, n, "ticket_ids")) <= 0)
 		return rc;
-	struct json_object *after = json_object_new_object();
+	struct json_object *after = jobj(r->a);
 	json_object_object_add(after, "status", jstr("draft"));
 	json_object_object_add(after, "team_id", jint(team.id));
 	if (n)
 		json_object_object_add(after, "ticket_ids", json_object_get(tickets));
 	rc = pg_case_audit(db, r->a, 0, id, 0, r->user->id, "work_plan.created", NULL,
 			   jspec_dump(r->a, after, NULL));
-	json_object_put(after);
 	if (rc < 0)
 		return rc;
 	reply_add_header(r, "Location",
@@ -229,25 +228,23 @@ int h_work_plan_tickets(struct http_req *r, struct db *db)
 	}
 	if ((rc = link_tickets(r, db, p.id, lit, n, "ticket_ids")) <= 0)
 		return rc;
-	struct json_object *after = json_object_new_object();
+	struct json_object *after = jobj(r->a);
 	json_object_object_add(after, "ticket_ids", json_object_get(tickets));
 	rc = pg_case_audit(db, r->a, 0, p.id, 0, r->user->id, "work_plan.tickets", NULL,
 			   jspec_dump(r->a, after, NULL));
-	json_object_put(after);
 	if (rc < 0)
 		return rc;
 	return reply_plan(r, db, p.id, 200);
 }
 
 /* One step: load, who may, the order, write, audit, reply. extra: the step's
- * fields (taken). */
+ * fields (the arena's), or NULL. */
 static int plan_step(struct http_req *r, struct db *db, enum plan_step step,
 		     struct json_object *extra)
 {
 	struct plan_row p;
 	int rc = plan_load(r, db, &p);
 	if (rc <= 0) {
-		json_object_put(extra);
 		return rc;
 	}
 	bool decide = step == PSTEP_APPROVE || step == PSTEP_REJECT;
@@ -257,31 +254,27 @@ static int plan_step(struct http_req *r, struct db *db, enum plan_step step,
 		if (decide)
 			reply_problem(r, ERR_FORBIDDEN,
 				      "a lead of the plan's team or an admin decides on it");
-		json_object_put(extra);
 		return 0;
 	}
 	struct case_verdict v;
 	domain_plan_step(step, p.status, &v);
 	if (v.status) {
-		json_object_put(extra);
 		reply_problem_code(
 		    r,
 		    !strcmp(v.code, "plan_not_approved") ? ERR_PLAN_NOT_APPROVED : ERR_STEP_ORDER,
 		    v.code, arena_printf(r->a, "the plan is %s: %s", p.status, v.detail));
 		return 0;
 	}
-	struct json_object *changes = extra ? extra : json_object_new_object();
+	struct json_object *changes = extra ? extra : jobj(r->a);
 	json_object_object_add(changes, "status", jstr(v.next));
 	const char *after = jspec_dump(r->a, changes, NULL);
-	json_object_put(changes);
 	if ((rc = pg_plan_step(db, r->a, p.id, after, r->user->id)) < 0)
 		return rc;
-	struct json_object *b = json_object_new_object();
+	struct json_object *b = jobj(r->a);
 	json_object_object_add(b, "status", jstr(p.status));
 	rc = pg_case_audit(db, r->a, 0, p.id, 0, r->user->id,
 			   arena_printf(r->a, "work_plan.%s", domain_plan_step_name(step)),
 			   jspec_dump(r->a, b, NULL), after);
-	json_object_put(b);
 	if (rc < 0)
 		return rc;
 	return reply_plan(r, db, p.id, 200);
@@ -317,7 +310,7 @@ int h_work_plan_reject(struct http_req *r, struct db *db)
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct json_object *x = json_object_new_object();
+	struct json_object *x = jobj(r->a);
 	json_object_object_add(x, "reason", jstr(reason));
 	return plan_step(r, db, PSTEP_REJECT, x);
 }
@@ -344,7 +337,7 @@ int h_work_plan_complete(struct http_req *r, struct db *db)
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct json_object *x = json_object_new_object();
+	struct json_object *x = jobj(r->a);
 	json_object_object_add(x, "report", jstr(report));
 	return plan_step(r, db, PSTEP_COMPLETE, x);
 }

@@ -63,8 +63,7 @@ void reply_empty(struct http_req *r, int status)
 void reply_json(struct http_req *r, int status, struct json_object *o)
 {
 	size_t len;
-	const char *s = jspec_dump(r->a, o, &len);
-	json_object_put(o);
+	const char *s = jspec_dump(r->a, jspec_adopt(r->a, o), &len);
 	reply_raw(r, status, "application/json", s, len);
 }
 
@@ -82,8 +81,8 @@ static void problem(struct http_req *r, enum err_id id, const char *code, const 
 	json_object_object_add(o, "code", json_object_new_string(c));
 	if (detail)
 		json_object_object_add(o, "detail", json_object_new_string(detail));
-	if (errors)
-		json_object_object_add(o, "errors", errors);
+	if (errors) /* the caller's errors are the arena's; the problem holds its own reference */
+		json_object_object_add(o, "errors", json_object_get(jspec_adopt(r->a, errors)));
 	json_object_object_add(o, "request_id", json_object_new_string(r->id));
 	size_t len;
 	const char *s = jspec_dump(r->a, o, &len);
@@ -142,11 +141,9 @@ void reply_add_header(struct http_req *r, const char *name, const char *value)
 
 bool http_parse_body(struct http_req *r, const struct jfield *spec)
 {
-	struct json_object *errors = json_object_new_array();
-	if (jspec_parse(r->a, r->json, spec, errors)) {
-		json_object_put(errors);
+	struct json_object *errors = jarr(r->a);
+	if (jspec_parse(r->a, r->json, spec, errors))
 		return true;
-	}
 	reply_invalid_list(r, errors);
 	return false;
 }
@@ -207,8 +204,7 @@ void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit)
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o)
 {
 	size_t len;
-	const char *val = o ? jspec_dump(a, o, &len) : "null";
-	json_object_put(o);
+	const char *val = o ? jspec_dump(a, jspec_adopt(a, o), &len) : "null";
 	size_t n = strlen(doc);
 	while (n && doc[n - 1] != '}')
 		n--;

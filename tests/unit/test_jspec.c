@@ -680,6 +680,29 @@ static void setup_and(void (*fn)(void), const char *name)
 }
 #define RUN(fn) setup_and(fn, #fn)
 
+/* JSON the arena owns: freed once at arena_free, however it was handed over. Under the
+ * asan preset a second free or a leak fails the run; here a double free aborts. */
+static void test_arena_owned_json(void)
+{
+	struct arena *a = arena_new();
+	struct json_object *child = jobj(a);
+	json_object_object_add(child, "n", json_object_new_int(1));
+	CHECK(jspec_adopt(a, child) == child); /* adopting again changes nothing */
+	struct json_object *plain = json_object_new_array();
+	json_object_array_add(plain, json_object_new_string("x"));
+	CHECK(jspec_adopt(a, plain) == plain);
+	CHECK(jspec_adopt(a, plain) == plain);
+	struct json_object *parent = jobj(a);
+	json_object_object_add(parent, "child", jspec_ref(child));
+	json_object_object_add(parent, "list", jspec_ref(plain));
+	CHECK_STR_EQ(jspec_dump(a, parent, NULL), "{\"child\":{\"n\":1},\"list\":[\"x\"]}");
+	CHECK(jspec_adopt(a, NULL) == NULL);
+	struct json_object *errs = jarr(a);
+	CHECK(json_object_is_type(errs, json_type_array));
+	CHECK(json_object_array_length(errs) == 0);
+	arena_free(a);
+}
+
 int main(void)
 {
 	RUN(test_tokenize_basic);
@@ -700,5 +723,6 @@ int main(void)
 	RUN(test_time);
 	RUN(test_mixed_spec);
 	RUN(test_dump_and_helpers);
+	RUN(test_arena_owned_json);
 	return CHECK_DONE();
 }
