@@ -92,6 +92,11 @@ int h_teams_create(struct http_req *r, struct db *db)
 	struct team_row t;
 	if ((rc = pg_team_get(db, r->a, id, &t)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	/* the audit trail: the team as the API shows it (its lead moving in is part of it) */
+	struct json_object *after = jspec_adopt(r->a, team_json(&t));
+	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "team.created", NULL,
+			   jspec_dump(r->a, after, NULL))) < 0)
+		return rc;
 	reply_json(r, 201, team_json(&t));
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/teams/%lld", (long long)id));
 	return 0;

@@ -36,6 +36,19 @@ struct json_object *user_json(const struct user_row *u)
 	return o;
 }
 
+/* An account change in the audit trail: the user as the API shows them before and after
+ * (never a password or its hash); a new password is recorded as the fact alone. */
+static int audit_user(struct http_req *r, struct db *db, const char *action,
+		      const struct user_row *before, const struct user_row *after, bool password)
+{
+	struct json_object *now = jspec_adopt(r->a, user_json(after));
+	if (password)
+		json_object_object_add(now, "password_changed", jbool(true));
+	const char *was =
+	    before ? jspec_dump(r->a, jspec_adopt(r->a, user_json(before)), NULL) : NULL;
+	return pg_audit(db, r->a, 0, 0, r->user->id, action, was, jspec_dump(r->a, now, NULL));
+}
+
 static const char *join(struct arena *a, const struct jstrv *v)
 {
 	struct abuf b;
@@ -158,6 +171,8 @@ int h_users_create(struct http_req *r, struct db *db)
 	struct user_row row;
 	if ((rc = pg_user_get(db, r->a, id, &row)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	if ((rc = audit_user(r, db, "user.created", NULL, &row, false)) < 0)
+		return rc;
 	reply_json(r, 201, user_json(&row));
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/users/%lld", (long long)id));
 	return 0;
@@ -269,6 +284,8 @@ int h_users_patch(struct http_req *r, struct db *db)
 	struct user_row row;
 	if ((rc = pg_user_get(db, r->a, id, &row)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	if ((rc = audit_user(r, db, "user.changed", &before, &row, password != NULL)) < 0)
+		return rc;
 	reply_json(r, 200, user_json(&row));
 	return 0;
 }
