@@ -137,7 +137,6 @@ DB_CHECK int db_tx_run(struct db *db, enum db_iso iso, db_tx_body body, void *ct
 bool db_err_unique(const struct db *db);      /* 23505 */
 bool db_err_exclusion(const struct db *db);   /* 23P01 */
 bool db_err_foreign_key(const struct db *db); /* 23503 */
-bool db_err_check(const struct db *db);	      /* 23514 */
 bool db_err_unavailable(const struct db *db); /* lost connection, timeouts */
 
 /* Pool state for /metrics. */

@@ -483,11 +483,6 @@ bool db_err_foreign_key(const struct db *db)
 	return strcmp(db->sqlstate, "23503") == 0;
 }
 
-bool db_err_check(const struct db *db)
-{
-	return strcmp(db->sqlstate, "23514") == 0;
-}
-
 bool db_err_unavailable(const struct db *db)
 {
 	const char *s = db->sqlstate;
