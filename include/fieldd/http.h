@@ -43,6 +43,16 @@ enum {
 
 struct http_req;
 /*
+ * "A reply is already queued", said one way: a helper that may answer the
+ * request itself returns HTTP_GO when the handler goes on and HTTP_REPLIED when
+ * it has set the reply (the handler then returns 0). A helper that also reads
+ * the database returns an int: HTTP_GO, HTTP_REPLIED or a db status (< 0), so
+ * that "if (rc <= 0) return rc;" passes both on. (http_param_id() still says
+ * -1 for a reply set, until the handlers that call it move over.)
+ */
+enum http_go { HTTP_REPLIED = 0, HTTP_GO = 1 };
+
+/*
  * A handler. Returns a db status: >= 0 done (the reply is set), DB_SOFT to
  * have the whole transaction retried, DB_HARD for a failure that becomes
  * 500 (or 503 when the database is unavailable). A reply with status >= 400
@@ -124,9 +134,9 @@ void reply_add_header(struct http_req *r, const char *name, const char *value);
 
 /*
  * Parses r->json against spec; on failure the 422 (or 400 for a body that
- * is not an object) is already queued and it returns false.
+ * is not an object) is already queued and it returns HTTP_REPLIED.
  */
-bool http_parse_body(struct http_req *r, const struct jfield *spec);
+enum http_go http_parse_body(struct http_req *r, const struct jfield *spec);
 
 struct db_rows;
 /* 200 {"items": [doc...], "next_cursor"} from (id, doc) rows fetched with limit + 1. */
@@ -136,19 +146,24 @@ void reply_doc(struct http_req *r, int status, const char *doc);
 /* doc (a JSON object as text) with "key": o added (o adopted, jspec_adopt). Arena-owned. */
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o);
 
-/* The limit query parameter alone (lists with their own cursor); false → 400 queued. */
-bool http_limit(struct http_req *r, int def, int max, int *limit);
+/* Load-or-404, one way. rc: what a pg_ load answered (rows, or a db status). No row:
+ * 404 "no such <what>" is set and HTTP_REPLIED comes back; a row: HTTP_GO; a db
+ * status passes on. So: if ((rc = http_found(r, pg_x(...), "x")) <= 0) return rc; */
+int http_found(struct http_req *r, int rc, const char *what);
+
+/* The limit query parameter alone (lists with their own cursor); HTTP_REPLIED: 400 set. */
+enum http_go http_limit(struct http_req *r, int def, int max, int *limit);
 
 /* framing.c: RFC 9112 framing and Host checks on the first call; false when a
  * reply (problem+json, Connection: close) was set. */
-bool http_framing_ok(struct http_req *r, const char *version);
+enum http_go http_framing_ok(struct http_req *r, const char *version);
 
 /* guess.c: false (429 set) when this address earned too many 404s on
  * ROUTE_GUESS_LIMITED routes; http_guess_record() counts one. */
-bool http_guess_allowed(struct http_req *r);
+enum http_go http_guess_allowed(struct http_req *r);
 void http_guess_record(struct http_req *r);
-/* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
-bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
+/* List paging: limit (1..max, default def) and an id cursor; HTTP_REPLIED: 400 set. */
+enum http_go http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
 
 /*
  * Conditional GET (RFC 9110 §13.2.2), for handlers that set ETag and

@@ -77,12 +77,11 @@ int h_customers_get(struct http_req *r, struct db *db)
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
 	const char *doc;
-	int rc = pg_customer_doc(db, r->a, id, &doc);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such customer");
-	else if (rc > 0)
-		reply_doc(r, 200, doc);
-	return rc < 0 ? rc : 0;
+	int rc = http_found(r, pg_customer_doc(db, r->a, id, &doc), "customer");
+	if (rc <= 0)
+		return rc;
+	reply_doc(r, 200, doc);
+	return 0;
 }
 
 int h_customers_patch(struct http_req *r, struct db *db)
@@ -96,12 +95,10 @@ int h_customers_patch(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	const char *before, *after;
-	int rc = pg_customer_doc(db, r->a, id, &before);
-	if (rc == 0) {
-		reply_problem(r, ERR_NOT_FOUND, "no such customer");
-		return 0;
-	}
-	if (rc < 0 || (rc = pg_customer_update(db, r->a, id, body_text(r))) < 0 ||
+	int rc = http_found(r, pg_customer_doc(db, r->a, id, &before), "customer");
+	if (rc <= 0)
+		return rc;
+	if ((rc = pg_customer_update(db, r->a, id, body_text(r))) < 0 ||
 	    (rc = pg_customer_doc(db, r->a, id, &after)) < 0)
 		return rc;
 	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "customer.updated", before, after)) < 0)
@@ -215,12 +212,11 @@ int h_devices_get(struct http_req *r, struct db *db)
 	struct viewer v;
 	viewer_of(r, &v);
 	const char *doc;
-	int rc = pg_device_doc(db, r->a, id, &v, &doc);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such device");
-	else if (rc > 0)
-		reply_doc(r, 200, doc);
-	return rc < 0 ? rc : 0;
+	int rc = http_found(r, pg_device_doc(db, r->a, id, &v, &doc), "device");
+	if (rc <= 0)
+		return rc;
+	reply_doc(r, 200, doc);
+	return 0;
 }
 
 int h_fault_codes(struct http_req *r, struct db *db)

@@ -19,15 +19,15 @@
 #include <json-c/json.h>
 #include <string.h>
 
-bool case_id_array(struct http_req *r, struct json_object *arr, const char *field, int max,
-		   const char **lit, int *n)
+enum http_go case_id_array(struct http_req *r, struct json_object *arr, const char *field, int max,
+			   const char **lit, int *n)
 {
 	size_t len = arr ? json_object_array_length(arr) : 0;
 	*n = 0;
 	*lit = "{}";
 	if (len > (size_t)max) {
 		reply_invalid(r, field, arena_printf(r->a, "at most %d ids", max));
-		return false;
+		return HTTP_REPLIED;
 	}
 	int64_t *seen = arena_alloc(r->a, sizeof *seen * (len ? len : 1));
 	struct abuf b;
@@ -39,7 +39,7 @@ bool case_id_array(struct http_req *r, struct json_object *arr, const char *fiel
 		if (id <= 0) {
 			reply_invalid(r, arena_printf(r->a, "%s[%zu]", field, i),
 				      "must be a positive id");
-			return false;
+			return HTTP_REPLIED;
 		}
 		bool dup = false;
 		for (int k = 0; k < *n && !dup; k++)
@@ -53,7 +53,7 @@ bool case_id_array(struct http_req *r, struct json_object *arr, const char *fiel
 	}
 	abuf_adds(&b, "}");
 	*lit = arena_strndup(r->a, b.buf, b.len);
-	return true;
+	return HTTP_GO;
 }
 
 static bool one_of(const char *s, const char *const *list)
@@ -242,7 +242,7 @@ static int cstep_begin(struct cstep *s)
 {
 	int64_t id;
 	if (http_param_id(s->r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer v;
 	viewer_of(s->r, &v);
 	int rc = pg_complaint_facts(s->db, s->r->a, id, &v, &s->c);
@@ -255,11 +255,11 @@ static int cstep_begin(struct cstep *s)
 		reply_problem_code(s->r, ERR_STEP_ORDER, s->verdict.code,
 				   arena_printf(s->r->a, "the complaint is %s: %s", s->c.status,
 						s->verdict.detail));
-		return 0;
+		return HTTP_REPLIED;
 	}
 	s->changes = jobj(s->r->a);
 	json_object_object_add(s->changes, "status", jstr(s->verdict.next));
-	return 1;
+	return HTTP_GO;
 }
 
 static int cstep_finish(struct cstep *s)

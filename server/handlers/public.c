@@ -103,9 +103,9 @@ static int lookup(struct http_req *r, struct db *db, bool html, struct public_ti
 		else
 			reply_problem(r, ERR_NOT_FOUND, "no such tracking code");
 		public_headers(r);
-		return 0;
+		return HTTP_REPLIED;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 /* ---- the page ---- */
@@ -452,7 +452,7 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 	if (!domain_survey_open(t->status)) {
 		reply_problem_code(r, ERR_CONFLICT, "survey_not_open",
 				   "the survey opens when the work is completed");
-		return 0;
+		return HTTP_REPLIED;
 	}
 	int rc = pg_survey_insert(db, r->a, t->id, rating, comment);
 	if (rc < 0)
@@ -460,7 +460,7 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 	if (rc == 0) {
 		reply_problem_code(r, ERR_DUPLICATE, "survey_answered",
 				   "this ticket's survey was answered already");
-		return 0;
+		return HTTP_REPLIED;
 	}
 	/* R13: a low rating is a complaint for the desk to take through its steps */
 	if (domain_survey_opens_complaint(rating)) {
@@ -469,7 +469,7 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 		    0)
 			return rc;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 int h_public_survey(struct http_req *r, struct db *db)

@@ -108,13 +108,9 @@ int h_teams_get(struct http_req *r, struct db *db)
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
 	struct team_row t;
-	int rc = pg_team_get(db, r->a, id, &t);
-	if (rc < 0)
+	int rc = http_found(r, pg_team_get(db, r->a, id, &t), "team");
+	if (rc <= 0)
 		return rc;
-	if (rc == 0) {
-		reply_problem(r, ERR_NOT_FOUND, "no such team");
-		return 0;
-	}
 	reply_json(r, 200, team_json(&t));
 	return 0;
 }

@@ -184,13 +184,9 @@ int h_users_get(struct http_req *r, struct db *db)
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
 	struct user_row row;
-	int rc = pg_user_get(db, r->a, id, &row);
-	if (rc < 0)
+	int rc = http_found(r, pg_user_get(db, r->a, id, &row), "user");
+	if (rc <= 0)
 		return rc;
-	if (rc == 0) {
-		reply_problem(r, ERR_NOT_FOUND, "no such user");
-		return 0;
-	}
 	reply_json(r, 200, user_json(&row));
 	return 0;
 }
@@ -244,12 +240,9 @@ int h_users_patch(struct http_req *r, struct db *db)
 		return 0;
 	}
 	struct user_row before;
-	int rc = pg_user_get(db, r->a, id, &before);
-	if (rc <= 0) {
-		if (rc == 0)
-			reply_problem(r, ERR_NOT_FOUND, "no such user");
+	int rc = http_found(r, pg_user_get(db, r->a, id, &before), "user");
+	if (rc <= 0)
 		return rc;
-	}
 	bool ok;
 	if (has_team && (rc = check_team(r, db, team_id, &ok)) < 0)
 		return rc;

@@ -79,9 +79,9 @@ static int link_tickets(struct http_req *r, struct db *db, int64_t plan, const c
 		reply_invalid(r, field,
 			      "names a ticket that does not exist, is not yours to see "
 			      "or belongs to another plan");
-		return 0;
+		return HTTP_REPLIED;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 int h_work_plans_create(struct http_req *r, struct db *db)
@@ -168,9 +168,7 @@ int h_work_plans_get(struct http_req *r, struct db *db)
 		return 0;
 	struct viewer v;
 	viewer_of(r, &v);
-	int rc = pg_plan_visible(db, r->a, id, &v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such work plan");
+	int rc = http_found(r, pg_plan_visible(db, r->a, id, &v), "work plan");
 	if (rc <= 0)
 		return rc;
 	return reply_plan(r, db, id, 200);
@@ -181,13 +179,10 @@ static int plan_load(struct http_req *r, struct db *db, struct plan_row *p)
 {
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer v;
 	viewer_of(r, &v);
-	int rc = pg_plan_facts(db, r->a, id, &v, p);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such work plan");
-	return rc;
+	return http_found(r, pg_plan_facts(db, r->a, id, &v, p), "work plan");
 }
 
 static bool may_write(struct http_req *r, const struct plan_row *p)

@@ -63,21 +63,21 @@ static bool origin_ok(struct http_req *r)
 	return strncmp(origin, scheme, sl) == 0 && strcmp(origin + sl, host) == 0;
 }
 
-/* Returns true when the request may go on; otherwise a reply is set. */
-bool http_authenticate(struct http_req *r)
+/* HTTP_GO when the request may go on; otherwise (HTTP_REPLIED) a reply is set. */
+enum http_go http_authenticate(struct http_req *r)
 {
 	bool via_cookie;
 	const char *token = session_token(r, &via_cookie);
 	if (!token) {
 		reply_problem(r, ERR_UNAUTHENTICATED, "log in first: POST /api/v1/session");
 		reply_add_header(r, "WWW-Authenticate", "Bearer");
-		return false;
+		return HTTP_REPLIED;
 	}
 	struct db *db = db_thread();
 	if (!db) {
 		reply_problem(r, ERR_DB_UNAVAILABLE, "try again shortly");
 		reply_add_header(r, "Retry-After", "5");
-		return false;
+		return HTTP_REPLIED;
 	}
 	struct auth_user *u = arena_alloc(r->a, sizeof *u);
 	u->token_hash = util_sha256_hex(r->a, token, strlen(token));
@@ -87,23 +87,23 @@ bool http_authenticate(struct http_req *r)
 	if (rc < 0) {
 		reply_problem(r, ERR_DB_UNAVAILABLE, "try again shortly");
 		reply_add_header(r, "Retry-After", "5");
-		return false;
+		return HTTP_REPLIED;
 	}
 	if (rc == 0) {
 		reply_problem(r, ERR_UNAUTHENTICATED, "the session has expired or was ended");
 		reply_add_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-		return false;
+		return HTTP_REPLIED;
 	}
 	u->via_cookie = via_cookie;
 	r->user = u;
 	if (!(r->route->roles & u->role_bit)) {
 		reply_problem(r, ERR_FORBIDDEN,
 			      arena_printf(r->a, "the %s role cannot do this", u->role));
-		return false;
+		return HTTP_REPLIED;
 	}
 	if (via_cookie && is_write(r->method) && !origin_ok(r)) {
 		reply_problem(r, ERR_CSRF, "cookie-authenticated writes must come from this site");
-		return false;
+		return HTTP_REPLIED;
 	}
-	return true;
+	return HTTP_GO;
 }

@@ -5,6 +5,8 @@
 #ifndef FIELDD_HTTP_INT_H
 #define FIELDD_HTTP_INT_H
 
+#include "fieldd/http.h"
+
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -97,8 +99,8 @@ void http_mhd_log(void *cls, const char *fmt, va_list ap);
 void http_db_job(struct http_req *r);
 void http_db_drop(struct http_req *r);
 
-/* auth.c: true when the request may go on; otherwise a reply is set */
-bool http_authenticate(struct http_req *r);
+/* auth.c: HTTP_GO when the request may go on; HTTP_REPLIED: 401/403/503 set */
+enum http_go http_authenticate(struct http_req *r);
 
 /* txn.c: the JSON body tokenized and the handler run in its transaction */
 void http_run(struct http_req *r);

@@ -139,16 +139,27 @@ void reply_add_header(struct http_req *r, const char *name, const char *value)
 	r->headers = h;
 }
 
-bool http_parse_body(struct http_req *r, const struct jfield *spec)
+enum http_go http_parse_body(struct http_req *r, const struct jfield *spec)
 {
 	struct json_object *errors = jarr(r->a);
 	if (jspec_parse(r->a, r->json, spec, errors))
-		return true;
+		return HTTP_GO;
 	reply_invalid_list(r, errors);
-	return false;
+	return HTTP_REPLIED;
 }
 
-bool http_limit(struct http_req *r, int def, int max, int *limit)
+int http_found(struct http_req *r, int rc, const char *what)
+{
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		reply_problem(r, ERR_NOT_FOUND, arena_printf(r->a, "no such %s", what));
+		return HTTP_REPLIED;
+	}
+	return HTTP_GO;
+}
+
+enum http_go http_limit(struct http_req *r, int def, int max, int *limit)
 {
 	const char *l = http_query(r, "limit");
 	*limit = def;
@@ -157,24 +168,24 @@ bool http_limit(struct http_req *r, int def, int max, int *limit)
 		if (util_parse_id(l, &v) < 0 || v > max) {
 			reply_problem(r, ERR_BAD_QUERY,
 				      arena_printf(r->a, "limit must be from 1 to %d", max));
-			return false;
+			return HTTP_REPLIED;
 		}
 		*limit = (int)v;
 	}
-	return true;
+	return HTTP_GO;
 }
 
-bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
+enum http_go http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
 {
 	const char *c = http_query(r, "cursor");
 	*cursor = 0;
 	if (!http_limit(r, def, max, limit))
-		return false;
+		return HTTP_REPLIED;
 	if (c && *c && util_parse_id(c, cursor) < 0) {
 		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
-		return false;
+		return HTTP_REPLIED;
 	}
-	return true;
+	return HTTP_GO;
 }
 
 void reply_doc(struct http_req *r, int status, const char *doc)

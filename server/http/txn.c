@@ -31,7 +31,7 @@ static bool idem_applies(struct http_req *r)
 	return r->idem_key && r->route->tx == TX_WRITE && !(r->route->flags & ROUTE_NO_IDEMPOTENCY);
 }
 
-/* 1: go on with the handler; 0: reply set; < 0 db status. */
+/* HTTP_GO: go on with the handler; HTTP_REPLIED: replayed or refused; < 0 db status. */
 static int idem_check(struct http_req *r, struct db *db, const char *hash)
 {
 	int64_t uid = r->user ? r->user->id : 0;
@@ -42,22 +42,22 @@ static int idem_check(struct http_req *r, struct db *db, const char *hash)
 	if (!got) {
 		reply_problem(r, ERR_IDEM_IN_PROGRESS, "retry after the first request finishes");
 		reply_add_header(r, "Retry-After", "1");
-		return 0;
+		return HTTP_REPLIED;
 	}
 	struct idem_row row;
 	rc = pg_idem_get(db, r->a, uid, r->idem_key, &row);
 	if (rc <= 0)
-		return rc < 0 ? rc : 1;
+		return rc < 0 ? rc : HTTP_GO;
 	if (strcmp(row.request_hash, hash) != 0) {
 		reply_problem(r, ERR_IDEM_MISMATCH, "use a new key for a different request");
-		return 0;
+		return HTTP_REPLIED;
 	}
 	reply_raw(r, row.status, row.content_type, row.body ? row.body : "",
 		  row.body ? strlen(row.body) : 0);
 	if (row.location)
 		reply_add_header(r, "Location", row.location);
 	reply_add_header(r, "Idempotent-Replayed", "true");
-	return 0;
+	return HTTP_REPLIED;
 }
 
 /* The Location header the handler set, if any. */
