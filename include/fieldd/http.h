@@ -227,8 +227,7 @@ void http_static_reply(struct http_req *r, const char *name, const char *vary);
 int http_start(const struct route *routes, size_t n);
 void http_stop(void); /* finishes in-flight requests, then returns */
 
-/* Open connections and requests in progress, for metrics. */
-int http_open_connections(void);
+/* Requests in progress, for metrics (admit.c). */
 int http_inflight(void);
 
 /* Liveness and readiness, read without touching the database (for /readyz). */

@@ -166,13 +166,6 @@ void http_stop(void)
 	log_msg(LOG_INFO, "stopped", NULL);
 }
 
-int http_open_connections(void)
-{
-	struct conn_stats cs;
-	conn_stats(&cs);
-	return cs.open;
-}
-
 void http_health(struct http_health *h)
 {
 	struct conn_stats cs;
