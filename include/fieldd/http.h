@@ -141,6 +141,11 @@ enum http_go http_parse_body(struct http_req *r, const struct jfield *spec);
 struct db_rows;
 /* 200 {"items": [doc...], "next_cursor"} from (id, doc) rows fetched with limit + 1. */
 void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit);
+/* The list envelope, the one way to write it: 200 {"items": [docs...], "next_cursor": the
+ * last shown id as a string, or null}, from n items (JSON text) and their ids fetched with
+ * limit + 1. reply_doc_list() is this for (id, doc) rows. */
+void reply_list(struct http_req *r, const char *const *docs, const char *const *ids, int n,
+		int limit);
 /* 200/201 with a JSON document produced by the database. */
 void reply_doc(struct http_req *r, int status, const char *doc);
 /* doc (a JSON object as text) with "key": o added (o adopted, jspec_adopt). Arena-owned. */

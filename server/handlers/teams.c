@@ -36,16 +36,13 @@ int h_teams_list(struct http_req *r, struct db *db)
 	int rc = pg_team_list(db, r->a, cursor, limit + 1, &rows);
 	if (rc < 0)
 		return rc;
-	struct json_object *items = json_object_new_array();
-	int n = rc > limit ? limit : rc;
-	for (int i = 0; i < n; i++)
-		json_object_array_add(items, team_json(&rows[i]));
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(
-	    o, "next_cursor",
-	    rc > limit ? jstr(arena_printf(r->a, "%lld", (long long)rows[n - 1].id)) : NULL);
-	reply_json(r, 200, o);
+	const char **docs = arena_alloc(r->a, sizeof(char *) * (size_t)(rc ? rc : 1));
+	const char **ids = arena_alloc(r->a, sizeof(char *) * (size_t)(rc ? rc : 1));
+	for (int i = 0; i < rc; i++) {
+		docs[i] = jspec_dump(r->a, jspec_adopt(r->a, team_json(&rows[i])), NULL);
+		ids[i] = arena_printf(r->a, "%lld", (long long)rows[i].id);
+	}
+	reply_list(r, docs, ids, rc, limit);
 	return 0;
 }
 

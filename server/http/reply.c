@@ -193,23 +193,35 @@ void reply_doc(struct http_req *r, int status, const char *doc)
 	reply_raw(r, status, "application/json", doc, strlen(doc));
 }
 
-void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit)
+void reply_list(struct http_req *r, const char *const *docs, const char *const *ids, int n,
+		int limit)
 {
 	struct abuf b;
 	abuf_init(&b, r->a);
 	abuf_adds(&b, "{\"items\":[");
-	int n = rows->n > limit ? limit : rows->n;
-	for (int i = 0; i < n; i++) {
+	int shown = n > limit ? limit : n;
+	for (int i = 0; i < shown; i++) {
 		if (i)
 			abuf_adds(&b, ",");
-		abuf_adds(&b, db_val(rows, i, "doc"));
+		abuf_adds(&b, docs[i]);
 	}
 	abuf_adds(&b, "],\"next_cursor\":");
-	if (rows->n > limit)
-		abuf_addf(&b, "\"%s\"}", db_val(rows, n - 1, "id"));
+	if (n > limit) /* an id: digits only, nothing to escape */
+		abuf_addf(&b, "\"%s\"}", ids[shown - 1]);
 	else
 		abuf_adds(&b, "null}");
 	reply_raw(r, 200, "application/json", b.buf, b.len);
+}
+
+void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit)
+{
+	const char **docs = arena_alloc(r->a, sizeof(char *) * (size_t)(rows->n ? rows->n : 1));
+	const char **ids = arena_alloc(r->a, sizeof(char *) * (size_t)(rows->n ? rows->n : 1));
+	for (int i = 0; i < rows->n; i++) {
+		docs[i] = db_val(rows, i, "doc");
+		ids[i] = db_val(rows, i, "id");
+	}
+	reply_list(r, docs, ids, rows->n, limit);
 }
 
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o)
