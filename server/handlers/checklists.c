@@ -50,26 +50,24 @@ static void add_error(struct json_object *errors, const char *field, const char 
 	json_object_array_add(errors, e);
 }
 
-/* The visit (visible to the caller) and its run; 0 with a reply when absent. */
+/* The visit (visible to the caller) and its run: HTTP_GO, HTTP_REPLIED (404) or a db status. */
 static int load_run(struct http_req *r, struct db *db, struct visit_row *v, int64_t *run_id)
 {
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer vw;
 	viewer_of(r, &vw);
-	int rc = pg_visit_facts(db, r->a, id, &vw, v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such visit");
+	int rc = http_found(r, pg_visit_facts(db, r->a, id, &vw, v), "visit");
 	if (rc <= 0)
 		return rc;
 	if ((rc = pg_checklist_run_ensure(db, r->a, id, run_id)) < 0)
 		return rc;
 	if (!*run_id) {
 		reply_problem(r, ERR_NOT_FOUND, "this device's kind has no checklist");
-		return 0;
+		return HTTP_REPLIED;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 int h_visit_checklist_get(struct http_req *r, struct db *db)

@@ -218,9 +218,7 @@ int h_complaints_get(struct http_req *r, struct db *db)
 		return 0;
 	struct viewer v;
 	viewer_of(r, &v);
-	int rc = pg_complaint_visible(db, r->a, id, &v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such complaint");
+	int rc = http_found(r, pg_complaint_visible(db, r->a, id, &v), "complaint");
 	if (rc <= 0)
 		return rc;
 	return reply_complaint(r, db, id, 200);
@@ -245,9 +243,7 @@ static int cstep_begin(struct cstep *s)
 		return HTTP_REPLIED;
 	struct viewer v;
 	viewer_of(s->r, &v);
-	int rc = pg_complaint_facts(s->db, s->r->a, id, &v, &s->c);
-	if (rc == 0)
-		reply_problem(s->r, ERR_NOT_FOUND, "no such complaint");
+	int rc = http_found(s->r, pg_complaint_facts(s->db, s->r->a, id, &v, &s->c), "complaint");
 	if (rc <= 0)
 		return rc;
 	domain_complaint_step(s->step, s->c.status, &s->verdict);
