@@ -9,11 +9,13 @@
 #include "fieldd/handlers.h"
 #include "fieldd/http.h"
 #include "fieldd/jobs.h"
+#include "fieldd/jspec.h"
 #include "fieldd/log.h"
 #include "fieldd/migrate.h"
 #include "fieldd/pg.h"
 #include "fieldd/util.h"
 
+#include <json-c/json.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -229,8 +231,24 @@ struct user_cmd {
 	struct arena *a;
 };
 
-static int user_tx(struct db *db, void *ctx)
+/* The audit trail of a change made on the command line (no actor; never the password). */
+static int audit_cli(struct db *db, struct user_cmd *c, const char *action, int64_t id,
+		     bool password)
 {
+	struct json_object *o = jobj(c->a);
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "login", json_object_new_string(c->u.login));
+	if (!password)
+		json_object_object_add(o, "role", json_object_new_string(c->u.role));
+	else
+		json_object_object_add(o, "password_changed", json_object_new_boolean(1));
+	json_object_object_add(o, "via", json_object_new_string("command line"));
+	return pg_audit(db, c->a, 0, 0, 0, action, NULL, jspec_dump(c->a, o, NULL));
+}
+
+static int user_tx(struct db *db, void *ctx, bool *commit)
+{
+	(void)commit;
 	struct user_cmd *c = ctx;
 	struct user_row row;
 	int rc = pg_user_by_login(db, c->a, c->u.login, &row);
@@ -242,13 +260,16 @@ static int user_tx(struct db *db, void *ctx)
 			return 0;
 		struct user_patch p = {
 		    .team_id = -1, .active = -1, .password_hash = c->u.password_hash};
-		if ((rc = pg_user_update(db, c->a, row.id, &p)) < 0)
+		if ((rc = pg_user_update(db, c->a, row.id, &p)) < 0 ||
+		    (rc = pg_user_sessions_end(db, c->a, row.id)) < 0)
 			return rc;
-		return pg_user_sessions_end(db, c->a, row.id);
+		return audit_cli(db, c, "user.changed", row.id, true);
 	}
 	if (c->exists)
 		return 0;
-	return pg_user_insert(db, c->a, &c->u, &c->id);
+	if ((rc = pg_user_insert(db, c->a, &c->u, &c->id)) < 0)
+		return rc;
+	return audit_cli(db, c, "user.created", c->id, false);
 }
 
 static int cmd_user(int argc, char **argv)

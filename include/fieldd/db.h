@@ -24,7 +24,17 @@
 struct arena;
 struct pg_conn;
 
-enum { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0 };
+/* The statuses a db_/pg_ function answers with; a count of rows (>= 0) otherwise,
+ * which is why the functions return int and not this enum. */
+enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0 };
+
+/* On every fallible db_/pg_ function: a status left unread is a compile error in the
+ * presets (-Werror). Where a failure truly changes nothing, say so with db_ignore(). */
+#define DB_CHECK __attribute__((warn_unused_result))
+static inline void db_ignore(int status)
+{
+	(void)status;
+}
 
 #define DB_MAX_STMTS 512
 
@@ -60,28 +70,32 @@ void db_global_init(void);
  * when the database cannot be reached; the caller answers 503. Borrowed:
  * lives until db_thread_release() on this thread.
  */
-struct db *db_thread(void);
+DB_CHECK struct db *db_thread(void);
 void db_thread_release(void);
 /* The last contact any thread had with PostgreSQL succeeded (false before the first). */
 bool db_reachable(void);
 
 /* Opens a fresh connection for a one-off command (migrate, CLI). Caller frees with db_close. */
-struct db *db_open(const char *url, char *err, size_t errlen);
+DB_CHECK struct db *db_open(const char *url, char *err, size_t errlen);
 void db_close(struct db *db);
 
 /*
  * Runs a prepared statement with text parameters (NULL = SQL NULL).
  * out may be NULL when the rows are not wanted.
  */
-int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *out, int nparams,
-	    const char *const *params);
+DB_CHECK int db_exec(struct db *db, struct arena *a, struct db_stmt *st, struct db_rows *out,
+		     int nparams, const char *const *params);
 #define DB_ARGS(...)                                                                               \
 	(int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), (const char *const[]) \
 	{                                                                                          \
 		__VA_ARGS__                                                                        \
 	}
+/* Integer parameters, the one way: decimal text in the arena; db_param_id() gives NULL
+ * (SQL NULL) for an id <= 0 ("none"). */
+const char *db_param_int(struct arena *a, int64_t v);
+const char *db_param_id(struct arena *a, int64_t v);
 /* Runs SQL text without parameters (DDL, migrations, BEGIN). */
-int db_exec_simple(struct db *db, const char *sql);
+DB_CHECK int db_exec_simple(struct db *db, const char *sql);
 
 /* Accessors: col must exist (a missing column is a programming error and aborts). */
 const char *db_val(const struct db_rows *r, int row, const char *col);
@@ -96,8 +110,8 @@ char *db_time(struct arena *a, const struct db_rows *r, int row, const char *col
 
 /* Transactions. */
 enum db_iso { DB_READ_COMMITTED, DB_SERIALIZABLE, DB_READ_ONLY };
-int db_begin(struct db *db, enum db_iso iso);
-int db_commit(struct db *db);
+DB_CHECK int db_begin(struct db *db, enum db_iso iso);
+DB_CHECK int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
 /* Retries soft failures: how many attempts the runner makes in all. */
@@ -106,17 +120,23 @@ void db_rollback(struct db *db);
 void db_backoff(int attempt);
 
 /*
- * Runs fn inside one transaction, retrying soft errors. fn returns a db
- * status (>= 0 means commit). Returns fn's status, or DB_SOFT when retries
- * ran out, or DB_HARD.
+ * The one transaction runner, for the server's requests (http/txn.c), the
+ * command line and migrations: runs body inside one transaction at iso and
+ * runs it again after DB_SOFT (serialization failure, deadlock, lost
+ * connection), DB_TX_ATTEMPTS times in all with a jittered back-off. body
+ * returns a db status; with a status >= 0 the runner commits, unless body set
+ * *commit to false (a refusal that must leave nothing behind, or nothing to
+ * do): then it rolls back. Returns body's status, the commit's failure, or
+ * DB_SOFT when the attempts ran out or the connection could not be made again
+ * (db->sqlstate "08006", and db_err_unavailable() says so).
  */
-int db_tx_run(struct db *db, enum db_iso iso, int (*fn)(struct db *, void *), void *ctx);
+typedef int (*db_tx_body)(struct db *db, void *ctx, bool *commit);
+DB_CHECK int db_tx_run(struct db *db, enum db_iso iso, db_tx_body body, void *ctx);
 
 /* Error classification of the last error. */
 bool db_err_unique(const struct db *db);      /* 23505 */
 bool db_err_exclusion(const struct db *db);   /* 23P01 */
 bool db_err_foreign_key(const struct db *db); /* 23503 */
-bool db_err_check(const struct db *db);	      /* 23514 */
 bool db_err_unavailable(const struct db *db); /* lost connection, timeouts */
 
 /* Pool state for /metrics. */

@@ -34,7 +34,7 @@ int h_work_plan_complete(struct http_req *r, struct db *db);
  * *lit (arena-owned), duplicates kept out, at most max; *n how many. On a
  * bad element replies 422 naming field and returns false. (complaints.c)
  */
-bool case_id_array(struct http_req *r, struct json_object *arr, const char *field, int max,
-		   const char **lit, int *n);
+enum http_go case_id_array(struct http_req *r, struct json_object *arr, const char *field, int max,
+			   const char **lit, int *n);
 
 #endif

@@ -43,6 +43,16 @@ enum {
 
 struct http_req;
 /*
+ * "A reply is already queued", said one way: a helper that may answer the
+ * request itself returns HTTP_GO when the handler goes on and HTTP_REPLIED when
+ * it has set the reply (the handler then returns 0). A helper that also reads
+ * the database returns an int: HTTP_GO, HTTP_REPLIED or a db status (< 0), so
+ * that "if (rc <= 0) return rc;" passes both on. (http_param_id() still says
+ * -1 for a reply set, until the handlers that call it move over.)
+ */
+enum http_go { HTTP_REPLIED = 0, HTTP_GO = 1 };
+
+/*
  * A handler. Returns a db status: >= 0 done (the reply is set), DB_SOFT to
  * have the whole transaction retried, DB_HARD for a failure that becomes
  * 500 (or 503 when the database is unavailable). A reply with status >= 400
@@ -60,11 +70,6 @@ struct route {
 	enum tx_kind tx;
 	unsigned flags;
 };
-
-/* The route table the server runs (handlers' handler_routes, given to http_start);
- * NULL and 0 before http_start. http/ never names the handlers' table itself. */
-extern const struct route *http_routes;
-extern size_t http_nroutes;
 
 struct http_header {
 	const char *name, *value;
@@ -113,7 +118,7 @@ const char *http_query(struct http_req *r, const char *key);
 const char *http_header_get(struct http_req *r, const char *name);
 
 /* Replies. Each replaces any earlier reply. */
-void reply_json(struct http_req *r, int status, struct json_object *o); /* takes o */
+void reply_json(struct http_req *r, int status, struct json_object *o); /* o: the arena's after */
 void reply_raw(struct http_req *r, int status, const char *ctype, const char *body, size_t len);
 void reply_empty(struct http_req *r, int status);
 void reply_problem(struct http_req *r, enum err_id id, const char *detail);
@@ -121,39 +126,49 @@ void reply_problem(struct http_req *r, enum err_id id, const char *detail);
 void reply_problem_code(struct http_req *r, enum err_id id, const char *code, const char *detail);
 /* 422 validation_failed with errors: [{field, message}]. */
 void reply_invalid(struct http_req *r, const char *field, const char *message);
-void reply_invalid_list(struct http_req *r, struct json_object *errors); /* takes errors */
-/* 422 with a rule code and errors: [{field, message}] (takes errors). */
+void reply_invalid_list(struct http_req *r, struct json_object *errors); /* adopts errors */
+/* 422 with a rule code and errors: [{field, message}] (adopts errors). */
 void reply_rule_errors(struct http_req *r, const char *code, const char *detail,
 		       struct json_object *errors);
 void reply_add_header(struct http_req *r, const char *name, const char *value);
 
 /*
  * Parses r->json against spec; on failure the 422 (or 400 for a body that
- * is not an object) is already queued and it returns false.
+ * is not an object) is already queued and it returns HTTP_REPLIED.
  */
-bool http_parse_body(struct http_req *r, const struct jfield *spec);
+enum http_go http_parse_body(struct http_req *r, const struct jfield *spec);
 
 struct db_rows;
 /* 200 {"items": [doc...], "next_cursor"} from (id, doc) rows fetched with limit + 1. */
 void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit);
+/* The list envelope, the one way to write it: 200 {"items": [docs...], "next_cursor": the
+ * last shown id as a string, or null}, from n items (JSON text) and their ids fetched with
+ * limit + 1. reply_doc_list() is this for (id, doc) rows. */
+void reply_list(struct http_req *r, const char *const *docs, const char *const *ids, int n,
+		int limit);
 /* 200/201 with a JSON document produced by the database. */
 void reply_doc(struct http_req *r, int status, const char *doc);
-/* doc (a JSON object as text) with "key": o added; takes o. Arena-owned. */
+/* doc (a JSON object as text) with "key": o added (o adopted, jspec_adopt). Arena-owned. */
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o);
 
-/* The limit query parameter alone (lists with their own cursor); false → 400 queued. */
-bool http_limit(struct http_req *r, int def, int max, int *limit);
+/* Load-or-404, one way. rc: what a pg_ load answered (rows, or a db status). No row:
+ * 404 "no such <what>" is set and HTTP_REPLIED comes back; a row: HTTP_GO; a db
+ * status passes on. So: if ((rc = http_found(r, pg_x(...), "x")) <= 0) return rc; */
+int http_found(struct http_req *r, int rc, const char *what);
+
+/* The limit query parameter alone (lists with their own cursor); HTTP_REPLIED: 400 set. */
+enum http_go http_limit(struct http_req *r, int def, int max, int *limit);
 
 /* framing.c: RFC 9112 framing and Host checks on the first call; false when a
  * reply (problem+json, Connection: close) was set. */
-bool http_framing_ok(struct http_req *r, const char *version);
+enum http_go http_framing_ok(struct http_req *r, const char *version);
 
 /* guess.c: false (429 set) when this address earned too many 404s on
  * ROUTE_GUESS_LIMITED routes; http_guess_record() counts one. */
-bool http_guess_allowed(struct http_req *r);
+enum http_go http_guess_allowed(struct http_req *r);
 void http_guess_record(struct http_req *r);
-/* List paging: limit (1..max, default def) and an id cursor; false → 400 queued. */
-bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
+/* List paging: limit (1..max, default def) and an id cursor; HTTP_REPLIED: 400 set. */
+enum http_go http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor);
 
 /*
  * Conditional GET (RFC 9110 §13.2.2), for handlers that set ETag and
@@ -220,8 +235,7 @@ void http_static_reply(struct http_req *r, const char *name, const char *vary);
 int http_start(const struct route *routes, size_t n);
 void http_stop(void); /* finishes in-flight requests, then returns */
 
-/* Open connections and requests in progress, for metrics. */
-int http_open_connections(void);
+/* Requests in progress, for metrics (admit.c). */
 int http_inflight(void);
 
 /* Liveness and readiness, read without touching the database (for /readyz). */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct arena;
 struct json_object;
@@ -26,10 +27,18 @@ enum jtype {
 	J_ENUM,		/* const char **; one of enums[] */
 	J_ENUM_ARRAY,	/* struct jstrv *; each one of enums[], no duplicates */
 	J_STRING_ARRAY, /* struct jstrv *; each a string of min..max characters */
-	J_TIME,		/* const char **; RFC 3339 date-time with offset */
+	J_TIME,		/* const char **; RFC 3339 date-time with offset (prefer J_TIMESTAMP) */
+	J_TIMESTAMP,	/* struct jtimestamp *; RFC 3339 date-time with offset, parsed */
 	J_OBJECT,	/* struct json_object **, borrowed from the document */
 	J_ARRAY,	/* struct json_object **, borrowed from the document */
 	J_ANY,		/* struct json_object **: any value, NULL for JSON null (borrowed) */
+};
+
+/* J_TIMESTAMP's output: the instant, and the text as sent (its offset kept, for SQL and
+ * for echoing). Left {0, NULL} when the member is absent or null. */
+struct jtimestamp {
+	time_t t;
+	const char *text;
 };
 
 struct jstrv {
@@ -47,9 +56,11 @@ struct jfield {
 	void *out;
 	bool *present; /* optional: set when the member appears */
 };
+/* A spec is an array of designated initialisers, {.name = "login", .type = J_STRING,
+ * .required = true, .max = 64, .out = &u.login}, ended by JSPEC_END. */
 #define JSPEC_END                                                                                  \
 	{                                                                                          \
-		NULL, 0, false, false, 0, 0, NULL, NULL, NULL                                      \
+		.name = NULL                                                                       \
 	}
 
 /* Nesting allowed in request bodies. */
@@ -71,6 +82,21 @@ const char *jspec_dump(struct arena *a, struct json_object *o, size_t *len);
 
 /* RFC 3339 date-time with a mandatory offset ("Z" or ±hh:mm). */
 bool jspec_is_rfc3339(const char *s);
+
+/*
+ * JSON owned by an arena (json_object_put when the arena is freed), so that a
+ * handler never writes a json_object_put of its own. jobj()/jarr() make an
+ * object or array that is the arena's from the start; jspec_adopt() hands the
+ * arena a root made otherwise, once (adopting an arena's root again does
+ * nothing). The reply functions that take an object adopt it. An arena's root
+ * put into another object needs its own reference: jspec_ref().
+ */
+struct json_object *jobj(struct arena *a);
+struct json_object *jarr(struct arena *a);
+struct json_object *jspec_adopt(struct arena *a, struct json_object *o);
+/* A reference to o for json_object_object_add/array_add: o itself when nobody owns it,
+ * a new reference when an arena does. */
+struct json_object *jspec_ref(struct json_object *o);
 
 /* json-c helpers for replies: NULL becomes JSON null. */
 struct json_object *jstr(const char *s);

@@ -8,6 +8,8 @@
 #ifndef FIELDD_MIGRATE_H
 #define FIELDD_MIGRATE_H
 
+#include "fieldd/db.h"
+
 #include <stddef.h>
 
 struct db;
@@ -15,8 +17,8 @@ struct db;
 /* The highest migration this binary knows. */
 int migrate_latest(void);
 /* Applies what is missing; *applied = how many. -1 with err on failure. */
-int migrate_run(struct db *db, int *applied, char *err, size_t errlen);
+DB_CHECK int migrate_run(struct db *db, int *applied, char *err, size_t errlen);
 /* Version recorded in the database (0 when none); -1 with err on failure. */
-int migrate_current(struct db *db, int *version, char *err, size_t errlen);
+DB_CHECK int migrate_current(struct db *db, int *version, char *err, size_t errlen);
 
 #endif

@@ -16,6 +16,7 @@
 #ifndef FIELDD_OUTBOX_H
 #define FIELDD_OUTBOX_H
 
+#include "fieldd/db.h"
 #include "fieldd/domain.h" /* enum ticket_status */
 #include "fieldd/notify.h" /* struct outbox_item */
 
@@ -27,32 +28,33 @@ struct db_rows;
 
 /* Claims up to max due notices under a lease of lease_s seconds. Returns how many
  * (*out arena-owned), 0, or DB_SOFT/DB_HARD. */
-int pg_outbox_claim(struct db *db, struct arena *a, int max, int lease_s, struct outbox_item **out);
+DB_CHECK int pg_outbox_claim(struct db *db, struct arena *a, int max, int lease_s,
+			     struct outbox_item **out);
 /* Settles a claimed notice. via: "smtp", "webhook", "sink". */
-int pg_outbox_sent(struct db *db, struct arena *a, int64_t id, const char *via);
+DB_CHECK int pg_outbox_sent(struct db *db, struct arena *a, int64_t id, const char *via);
 /* Failed this time: queued again after backoff_s * 2^(attempts-1) (at most an hour), or
  * dead once attempts reached max_attempts; permanent makes it dead at once. */
-int pg_outbox_failed(struct db *db, struct arena *a, int64_t id, const char *error,
-		     int max_attempts, int backoff_s, int permanent);
+DB_CHECK int pg_outbox_failed(struct db *db, struct arena *a, int64_t id, const char *error,
+			      int max_attempts, int backoff_s, int permanent);
 /* Nothing to send on this channel (phone): skipped, with why. */
-int pg_outbox_skipped(struct db *db, struct arena *a, int64_t id, const char *why);
+DB_CHECK int pg_outbox_skipped(struct db *db, struct arena *a, int64_t id, const char *why);
 /* Gives a claimed notice back untried (its lease ends, its attempt is not counted). */
-int pg_outbox_release(struct db *db, struct arena *a, int64_t id);
+DB_CHECK int pg_outbox_release(struct db *db, struct arena *a, int64_t id);
 /* Seconds until the next queued notice is due (<= 0: now); 0 rows when none is queued. */
-int pg_outbox_next_due(struct db *db, struct arena *a, double *secs);
+DB_CHECK int pg_outbox_next_due(struct db *db, struct arena *a, double *secs);
 
 /* LISTEN fieldd_outbox on this connection. */
-int pg_outbox_listen(struct db *db);
+DB_CHECK int pg_outbox_listen(struct db *db);
 /* The server process behind db's connection (changes after a reconnect: LISTEN again). */
-int pg_outbox_backend(struct db *db);
+DB_CHECK int pg_outbox_backend(struct db *db);
 /* Waits up to timeout_ms for a NOTIFY on db's connection or for stop_fd to become
  * readable. 1 notified, 0 timed out or stopped, DB_SOFT when the connection broke. */
-int pg_outbox_wait(struct db *db, int timeout_ms, int stop_fd);
+DB_CHECK int pg_outbox_wait(struct db *db, int timeout_ms, int stop_fd);
 
 /* POST /notifications/{id}/resend: a dead notice queued again, due now, attempts from 0.
  * 1 done; 0 no such notice; *status gets the notice's status (NULL when none). */
-int pg_outbox_resend(struct db *db, struct arena *a, int64_t id, int64_t actor,
-		     const char **status);
+DB_CHECK int pg_outbox_resend(struct db *db, struct arena *a, int64_t id, int64_t actor,
+			      const char **status);
 
 /* ---- the customer's tracking page ---- */
 
@@ -66,10 +68,10 @@ struct public_ticket {
 	int survey_open; /* resolved or closed, and no survey yet */
 	int surveyed;
 };
-int pg_public_ticket(struct db *db, struct arena *a, const char *tracking, int expire_days,
-		     struct public_ticket *out);
+DB_CHECK int pg_public_ticket(struct db *db, struct arena *a, const char *tracking, int expire_days,
+			      struct public_ticket *out);
 /* Stores the ticket's survey (with its audit event). 1 stored, 0 one exists already. */
-int pg_survey_insert(struct db *db, struct arena *a, int64_t ticket_id, int rating,
-		     const char *comment);
+DB_CHECK int pg_survey_insert(struct db *db, struct arena *a, int64_t ticket_id, int rating,
+			      const char *comment);
 
 #endif

@@ -17,7 +17,4 @@ enum router_result router_match(struct arena *a, const struct route *table, size
 				const char *method, const char *path, int *index,
 				const char **params, int *nparams, char *allow, size_t allowlen);
 
-/* 1 when pattern (with {x} segments) matches path; used by the OpenAPI test too. */
-int router_path_matches(const char *pattern, const char *path);
-
 #endif

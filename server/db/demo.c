@@ -20,6 +20,25 @@ DB_STMT(
 DB_STMT(q_demo_secret, "INSERT INTO demo_secret (hash, now)"
 		       " VALUES ($1, coalesce($2::timestamptz, now()))");
 
+struct demo_tx {
+	struct arena *a;
+	const char *password_hash, *now, *script;
+};
+
+/* demo.sql in one transaction (db_tx_run), with the logins' hash and "now" beside it. */
+static int demo_tx(struct db *db, void *ctx, bool *commit)
+{
+	(void)commit;
+	struct demo_tx *t = ctx;
+	int rc = db_exec_simple(db, "CREATE TEMP TABLE demo_secret (hash text NOT NULL,"
+				    " now timestamptz NOT NULL) ON COMMIT DROP");
+	if (rc >= 0)
+		rc = db_exec(db, t->a, &q_demo_secret, NULL, DB_ARGS(t->password_hash, t->now));
+	if (rc >= 0)
+		rc = db_exec_simple(db, t->script);
+	return rc;
+}
+
 int pg_demo_load(struct db *db, const char *password_hash, const char *now, enum demo_state *state,
 		 char *err, size_t errlen)
 {
@@ -33,18 +52,8 @@ int pg_demo_load(struct db *db, const char *password_hash, const char *now, enum
 					       : DEMO_LOADED_NOW;
 	if (rc < 0 || *state != DEMO_LOADED_NOW || !f)
 		goto out;
-	rc = db_begin(db, DB_READ_COMMITTED);
-	if (rc >= 0)
-		rc = db_exec_simple(db, "CREATE TEMP TABLE demo_secret (hash text NOT NULL,"
-					" now timestamptz NOT NULL) ON COMMIT DROP");
-	if (rc >= 0)
-		rc = db_exec(db, a, &q_demo_secret, NULL, DB_ARGS(password_hash, now));
-	if (rc >= 0)
-		rc = db_exec_simple(db, (const char *)f->data);
-	if (rc >= 0)
-		rc = db_commit(db);
-	else
-		db_rollback(db);
+	struct demo_tx t = {a, password_hash, now, (const char *)f->data};
+	rc = db_tx_run(db, DB_READ_COMMITTED, demo_tx, &t);
 	/* fresh statistics, so the first queries on the demo plan well */
 	if (rc >= 0)
 		rc = db_exec_simple(db,

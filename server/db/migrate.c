@@ -59,45 +59,78 @@ int migrate_current(struct db *db, int *version, char *err, size_t errlen)
 	return 0;
 }
 
+struct mig_tx {
+	struct arena *a;
+	const struct embed_file *f;
+	const char *vs, *sum;
+	bool present, changed, script_failed;
+};
+
+/* One migration in its transaction (db_tx_run): nothing to do when it is recorded. */
+static int mig_tx(struct db *db, void *ctx, bool *commit)
+{
+	struct mig_tx *m = ctx;
+	struct db_rows rows;
+	m->present = m->changed = m->script_failed = false;
+	int rc = db_exec(db, m->a, &q_mig_get, &rows, DB_ARGS(m->vs));
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		m->present = true;
+		m->changed = strcmp(db_val(&rows, 0, "checksum"), m->sum) != 0;
+		*commit = false;
+		return 0;
+	}
+	if ((rc = db_exec_simple(db, (const char *)m->f->data)) < 0) {
+		m->script_failed = true;
+		return rc;
+	}
+	return db_exec(db, m->a, &q_mig_put, NULL, DB_ARGS(m->vs, m->f->name, m->sum));
+}
+
 static int apply_one(struct db *db, struct arena *a, const struct embed_file *f, int *applied,
 		     char *err, size_t errlen)
 {
-	int v = version_of(f->name);
 	char vs[16];
-	snprintf(vs, sizeof vs, "%d", v);
-	const char *sum = util_sha256_hex(a, f->data, f->len);
-	struct db_rows rows;
-	if (db_begin(db, DB_READ_COMMITTED) < 0)
-		goto fail;
-	int rc = db_exec(db, a, &q_mig_get, &rows, DB_ARGS(vs));
-	if (rc < 0)
-		goto fail;
-	if (rc > 0) {
-		db_rollback(db);
-		if (strcmp(db_val(&rows, 0, "checksum"), sum) != 0) {
-			snprintf(
-			    err, errlen,
-			    "migration %s was changed after it was applied; add a new migration "
-			    "instead",
-			    f->name);
-			return -1;
+	snprintf(vs, sizeof vs, "%d", version_of(f->name));
+	struct mig_tx m = {.a = a, .f = f, .vs = vs, .sum = util_sha256_hex(a, f->data, f->len)};
+	int rc = db_tx_run(db, DB_READ_COMMITTED, mig_tx, &m);
+	if (rc >= 0 && m.changed) {
+		snprintf(err, errlen,
+			 "migration %s was changed after it was applied; add a new migration "
+			 "instead",
+			 f->name);
+		return -1;
+	}
+	if (rc >= 0) {
+		if (!m.present) {
+			log_msgf(LOG_INFO, "applied migration %s", f->name);
+			(*applied)++;
 		}
 		return 0;
 	}
-	if (db_exec_simple(db, (const char *)f->data) < 0) {
+	if (m.script_failed)
 		snprintf(err, errlen, "migration %s failed (SQLSTATE %s)", f->name, db->sqlstate);
-		db_rollback(db);
-		return -1;
-	}
-	if (db_exec(db, a, &q_mig_put, NULL, DB_ARGS(vs, f->name, sum)) < 0 || db_commit(db) < 0)
-		goto fail;
-	log_msgf(LOG_INFO, "applied migration %s", f->name);
-	(*applied)++;
-	return 0;
-fail:
-	db_rollback(db);
-	snprintf(err, errlen, "could not apply migration %s (SQLSTATE %s)", f->name, db->sqlstate);
+	else
+		snprintf(err, errlen, "could not apply migration %s (SQLSTATE %s)", f->name,
+			 db->sqlstate);
 	return -1;
+}
+
+/* Every file of server/db/sql in one transaction (db_tx_run); *ctx: the one that failed. */
+static int functions_tx(struct db *db, void *ctx, bool *commit)
+{
+	(void)commit;
+	size_t *failed = ctx;
+	*failed = embed_sql_count;
+	for (size_t i = 0; i < embed_sql_count; i++) {
+		int rc = db_exec_simple(db, (const char *)embed_sql[i].data);
+		if (rc < 0) {
+			*failed = i;
+			return rc;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -121,21 +154,17 @@ static int apply_functions(struct db *db, struct arena *a, char *err, size_t err
 			 (long long)db_int(&rows, 0, "v"));
 		return 0;
 	}
-	if (db_begin(db, DB_READ_COMMITTED) < 0)
-		goto fail;
-	for (size_t i = 0; i < embed_sql_count; i++)
-		if (db_exec_simple(db, (const char *)embed_sql[i].data) < 0) {
-			snprintf(err, errlen, "server/db/sql/%s failed (SQLSTATE %s)",
-				 embed_sql[i].name, db->sqlstate);
-			db_rollback(db);
-			return -1;
-		}
-	if (db_commit(db) < 0)
-		goto fail;
-	log_msgf(LOG_DEBUG, "applied the SQL functions (%zu files)", embed_sql_count);
-	return 0;
+	size_t failed = embed_sql_count; /* the file that failed, if one did */
+	if (db_tx_run(db, DB_READ_COMMITTED, functions_tx, &failed) >= 0) {
+		log_msgf(LOG_DEBUG, "applied the SQL functions (%zu files)", embed_sql_count);
+		return 0;
+	}
+	if (failed < embed_sql_count) {
+		snprintf(err, errlen, "server/db/sql/%s failed (SQLSTATE %s)",
+			 embed_sql[failed].name, db->sqlstate);
+		return -1;
+	}
 fail:
-	db_rollback(db);
 	snprintf(err, errlen, "could not apply the SQL functions (SQLSTATE %s)", db->sqlstate);
 	return -1;
 }
@@ -171,7 +200,8 @@ int migrate_run(struct db *db, int *applied, char *err, size_t errlen)
 		goto unlock;
 	ret = 0;
 unlock:
-	db_exec(db, a, &q_mig_unlock, NULL, 0, NULL);
+	/* a failure here means the connection is gone, and the lock with it */
+	db_ignore(db_exec(db, a, &q_mig_unlock, NULL, 0, NULL));
 out:
 	arena_free(a);
 	return ret;

@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *num(struct arena *a, int64_t v)
-{
-	return arena_printf(a, "%lld", (long long)v);
-}
-
 /* ---- tokens ---- */
 
 DB_STMT(q_cal_tokens, "SELECT k.scope, k.created_at, k.token_hash, k.nonce FROM calendar_tokens k"
@@ -25,7 +20,7 @@ DB_STMT(q_cal_tokens, "SELECT k.scope, k.created_at, k.token_hash, k.nonce FROM 
 int pg_calendar_tokens(struct db *db, struct arena *a, int64_t user, struct cal_token_row **out)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_cal_tokens, &rows, DB_ARGS(num(a, user)));
+	int rc = db_exec(db, a, &q_cal_tokens, &rows, DB_ARGS(db_param_int(a, user)));
 	if (rc < 0)
 		return rc;
 	struct cal_token_row *t = arena_alloc(a, sizeof *t * (size_t)(rows.n ? rows.n : 1));
@@ -47,8 +42,8 @@ int pg_calendar_issue(struct db *db, struct arena *a, int64_t user, const char *
 		      const char *token_hash, const char *nonce, const char **created_at)
 {
 	struct db_rows rows;
-	int rc =
-	    db_exec(db, a, &q_cal_issue, &rows, DB_ARGS(token_hash, num(a, user), scope, nonce));
+	int rc = db_exec(db, a, &q_cal_issue, &rows,
+			 DB_ARGS(token_hash, db_param_int(a, user), scope, nonce));
 	if (rc > 0)
 		*created_at = db_time(a, &rows, 0, "created_at");
 	return rc;
@@ -58,7 +53,7 @@ DB_STMT(q_cal_revoke, "DELETE FROM calendar_tokens WHERE user_id = $1::bigint");
 
 int pg_calendar_revoke(struct db *db, struct arena *a, int64_t user)
 {
-	return db_exec(db, a, &q_cal_revoke, NULL, DB_ARGS(num(a, user)));
+	return db_exec(db, a, &q_cal_revoke, NULL, DB_ARGS(db_param_int(a, user)));
 }
 
 /* ---- a feed: the validator first, the rows only when the cache misses ---- */
@@ -170,7 +165,7 @@ int pg_calendar_feed_events(struct db *db, struct arena *a, int64_t owner, const
 			    struct ical_event **out, size_t *n)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_cal_rows, &rows, DB_ARGS(num(a, owner), scope));
+	int rc = db_exec(db, a, &q_cal_rows, &rows, DB_ARGS(db_param_int(a, owner), scope));
 	if (rc < 0)
 		return rc;
 	struct ical_event *ev = arena_alloc(a, sizeof *ev * (size_t)(rows.n ? rows.n : 1));
@@ -197,9 +192,8 @@ int pg_calendar_appointment(struct db *db, struct arena *a, const char *tracking
 			    struct ical_event *out)
 {
 	struct db_rows rows;
-	int rc =
-	    db_exec(db, a, &q_cal_appointment, &rows,
-		    DB_ARGS(tracking, expire_days > 0 ? arena_printf(a, "%d", expire_days) : NULL));
+	int rc = db_exec(db, a, &q_cal_appointment, &rows,
+			 DB_ARGS(tracking, expire_days > 0 ? db_param_int(a, expire_days) : NULL));
 	if (rc > 0)
 		event_from(a, &rows, 0, out, true);
 	return rc;

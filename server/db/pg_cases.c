@@ -4,16 +4,6 @@
 #include "fieldd/pg.h"
 #include "fieldd/pg_cases.h"
 
-static const char *num(struct arena *a, int64_t v)
-{
-	return arena_printf(a, "%lld", (long long)v);
-}
-
-static const char *id_or_null(struct arena *a, int64_t v)
-{
-	return v > 0 ? num(a, v) : NULL;
-}
-
 DB_STMT(q_customer_contact,
 	"SELECT coalesce(phone, '') <> '' AS has_phone, coalesce(email, '') <> '' AS has_email,"
 	" preferred_channel FROM customers WHERE id = $1::bigint");
@@ -21,7 +11,7 @@ DB_STMT(q_customer_contact,
 int pg_customer_contact(struct db *db, struct arena *a, int64_t id, struct customer_contact *out)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_customer_contact, &rows, DB_ARGS(num(a, id)));
+	int rc = db_exec(db, a, &q_customer_contact, &rows, DB_ARGS(db_param_int(a, id)));
 	if (rc > 0) {
 		out->has_phone = db_bool(&rows, 0, "has_phone");
 		out->has_email = db_bool(&rows, 0, "has_email");
@@ -42,8 +32,9 @@ int pg_complaint_insert(struct db *db, struct arena *a, const struct complaint_n
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_complaint_insert, &rows,
-			 DB_ARGS(num(a, c->customer_id), id_or_null(a, c->ticket_id), c->channel,
-				 c->description, c->result_channel, id_or_null(a, c->created_by)));
+			 DB_ARGS(db_param_int(a, c->customer_id), db_param_id(a, c->ticket_id),
+				 c->channel, c->description, c->result_channel,
+				 db_param_id(a, c->created_by)));
 	if (rc > 0)
 		*id = db_int(&rows, 0, "id");
 	return rc;
@@ -59,7 +50,8 @@ int pg_complaint_facts(struct db *db, struct arena *a, int64_t id, const struct 
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_complaint_facts, &rows,
-			 DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+			 DB_ARGS(db_param_int(a, id), db_param_int(a, v->id), v->role,
+				 db_param_id(a, v->team_id)));
 	if (rc > 0) {
 		out->id = db_int(&rows, 0, "id");
 		out->ticket_id = db_int(&rows, 0, "ticket_id");
@@ -76,7 +68,8 @@ DB_STMT(q_complaint_visible, "SELECT 1 AS one FROM complaints c WHERE c.id = $1:
 int pg_complaint_visible(struct db *db, struct arena *a, int64_t id, const struct viewer *v)
 {
 	return db_exec(db, a, &q_complaint_visible, NULL,
-		       DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+		       DB_ARGS(db_param_int(a, id), db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id)));
 }
 
 DB_STMT(q_complaint_doc,
@@ -87,8 +80,8 @@ DB_STMT(q_complaint_doc,
 int pg_complaint_doc(struct db *db, struct arena *a, int64_t id, bool full, const char **doc)
 {
 	struct db_rows rows;
-	int rc =
-	    db_exec(db, a, &q_complaint_doc, &rows, DB_ARGS(num(a, id), full ? "true" : "false"));
+	int rc = db_exec(db, a, &q_complaint_doc, &rows,
+			 DB_ARGS(db_param_int(a, id), full ? "true" : "false"));
 	if (rc > 0)
 		*doc = db_val(&rows, 0, "doc");
 	return rc;
@@ -107,9 +100,10 @@ int pg_complaint_list(struct db *db, struct arena *a, const struct complaint_fil
 		      const struct viewer *v, int64_t cursor, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_complaint_list, rows,
-		       DB_ARGS(num(a, cursor), arena_printf(a, "%d", limit), f->status, f->channel,
-			       id_or_null(a, f->ticket_id), id_or_null(a, f->customer_id),
-			       num(a, v->id), v->role, id_or_null(a, v->team_id)));
+		       DB_ARGS(db_param_int(a, cursor), db_param_int(a, limit), f->status,
+			       f->channel, db_param_id(a, f->ticket_id),
+			       db_param_id(a, f->customer_id), db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id)));
 }
 
 /* One statement for every step: the new status stamps its own columns. */
@@ -143,7 +137,7 @@ int pg_complaint_step(struct db *db, struct arena *a, int64_t id, const char *ch
 		      int64_t actor)
 {
 	return db_exec(db, a, &q_complaint_step, NULL,
-		       DB_ARGS(num(a, id), changes_json, id_or_null(a, actor)));
+		       DB_ARGS(db_param_int(a, id), changes_json, db_param_id(a, actor)));
 }
 
 DB_STMT(q_ticket_staff,
@@ -154,7 +148,7 @@ DB_STMT(q_ticket_staff,
 int pg_ticket_staff(struct db *db, struct arena *a, int64_t ticket, const char **ids)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_ticket_staff, &rows, DB_ARGS(num(a, ticket)));
+	int rc = db_exec(db, a, &q_ticket_staff, &rows, DB_ARGS(db_param_int(a, ticket)));
 	*ids = rc > 0 ? db_val(&rows, 0, "ids") : "{}";
 	return rc;
 }
@@ -184,8 +178,9 @@ int pg_complaint_notify(struct db *db, struct arena *a, int64_t complaint,
 			const char *template_name, const char *payload, int64_t *id)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_complaint_notify, &rows,
-			 DB_ARGS(num(a, complaint), template_name, payload ? payload : "{}"));
+	int rc =
+	    db_exec(db, a, &q_complaint_notify, &rows,
+		    DB_ARGS(db_param_int(a, complaint), template_name, payload ? payload : "{}"));
 	*id = rc > 0 ? db_int(&rows, 0, "id") : 0;
 	return rc;
 }
@@ -213,7 +208,7 @@ int pg_complaint_from_survey(struct db *db, struct arena *a, int64_t ticket, int
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_complaint_from_survey, &rows,
-			 DB_ARGS(num(a, ticket), arena_printf(a, "%d", rating), comment));
+			 DB_ARGS(db_param_int(a, ticket), db_param_int(a, rating), comment));
 	*id = rc > 0 ? db_int(&rows, 0, "id") : 0;
 	return rc;
 }
@@ -229,8 +224,8 @@ int pg_plan_insert(struct db *db, struct arena *a, const struct plan_new *p, int
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_plan_insert, &rows,
-			 DB_ARGS(p->title, p->description, num(a, p->team_id), p->division,
-				 p->planned_start, p->planned_end, id_or_null(a, p->created_by)));
+			 DB_ARGS(p->title, p->description, db_param_int(a, p->team_id), p->division,
+				 p->planned_start, p->planned_end, db_param_id(a, p->created_by)));
 	if (rc > 0)
 		*id = db_int(&rows, 0, "id");
 	return rc;
@@ -245,7 +240,8 @@ int pg_plan_facts(struct db *db, struct arena *a, int64_t id, const struct viewe
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_plan_facts, &rows,
-			 DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+			 DB_ARGS(db_param_int(a, id), db_param_int(a, v->id), v->role,
+				 db_param_id(a, v->team_id)));
 	if (rc > 0) {
 		out->id = db_int(&rows, 0, "id");
 		out->team_id = db_int(&rows, 0, "team_id");
@@ -261,7 +257,8 @@ DB_STMT(q_plan_visible, "SELECT 1 AS one FROM work_plans p WHERE p.id = $1::bigi
 int pg_plan_visible(struct db *db, struct arena *a, int64_t id, const struct viewer *v)
 {
 	return db_exec(db, a, &q_plan_visible, NULL,
-		       DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+		       DB_ARGS(db_param_int(a, id), db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id)));
 }
 
 DB_STMT(q_plan_doc,
@@ -272,7 +269,8 @@ DB_STMT(q_plan_doc,
 int pg_plan_doc(struct db *db, struct arena *a, int64_t id, bool full, const char **doc)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_plan_doc, &rows, DB_ARGS(num(a, id), full ? "true" : "false"));
+	int rc = db_exec(db, a, &q_plan_doc, &rows,
+			 DB_ARGS(db_param_int(a, id), full ? "true" : "false"));
 	if (rc > 0)
 		*doc = db_val(&rows, 0, "doc");
 	return rc;
@@ -289,9 +287,9 @@ int pg_plan_list(struct db *db, struct arena *a, const struct plan_filter *f,
 		 const struct viewer *v, int64_t cursor, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_plan_list, rows,
-		       DB_ARGS(num(a, cursor), arena_printf(a, "%d", limit), f->status,
-			       id_or_null(a, f->team_id), num(a, v->id), v->role,
-			       id_or_null(a, v->team_id)));
+		       DB_ARGS(db_param_int(a, cursor), db_param_int(a, limit), f->status,
+			       db_param_id(a, f->team_id), db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id)));
 }
 
 DB_STMT(
@@ -316,7 +314,7 @@ int pg_plan_step(struct db *db, struct arena *a, int64_t id, const char *changes
 		 int64_t actor)
 {
 	return db_exec(db, a, &q_plan_step, NULL,
-		       DB_ARGS(num(a, id), changes_json, id_or_null(a, actor)));
+		       DB_ARGS(db_param_int(a, id), changes_json, db_param_id(a, actor)));
 }
 
 DB_STMT(q_plan_link, "WITH u AS (UPDATE tickets t SET work_plan_id = $1::bigint, updated_at = now()"
@@ -329,9 +327,9 @@ int pg_plan_link_tickets(struct db *db, struct arena *a, int64_t plan, const cha
 			 const struct viewer *v, int64_t *linked)
 {
 	struct db_rows rows;
-	int rc =
-	    db_exec(db, a, &q_plan_link, &rows,
-		    DB_ARGS(num(a, plan), ids, num(a, v->id), v->role, id_or_null(a, v->team_id)));
+	int rc = db_exec(db, a, &q_plan_link, &rows,
+			 DB_ARGS(db_param_int(a, plan), ids, db_param_int(a, v->id), v->role,
+				 db_param_id(a, v->team_id)));
 	*linked = rc > 0 ? db_int(&rows, 0, "n") : 0;
 	return rc;
 }
@@ -345,8 +343,9 @@ int pg_case_audit(struct db *db, struct arena *a, int64_t complaint, int64_t pla
 		  int64_t actor, const char *action, const char *before, const char *after)
 {
 	return db_exec(db, a, &q_case_audit, NULL,
-		       DB_ARGS(id_or_null(a, complaint), id_or_null(a, plan), id_or_null(a, ticket),
-			       id_or_null(a, actor), action, before, after));
+		       DB_ARGS(db_param_id(a, complaint), db_param_id(a, plan),
+			       db_param_id(a, ticket), db_param_id(a, actor), action, before,
+			       after));
 }
 
 DB_STMT(q_complaint_report,
@@ -358,5 +357,5 @@ int pg_complaint_report(struct db *db, struct arena *a, const char *from, const 
 			int64_t team, int64_t person, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_complaint_report, rows,
-		       DB_ARGS(from, to, id_or_null(a, team), id_or_null(a, person)));
+		       DB_ARGS(from, to, db_param_id(a, team), db_param_id(a, person)));
 }

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *num(struct arena *a, int64_t v)
-{
-	return arena_printf(a, "%lld", (long long)v);
-}
-
 DB_STMT(q_run_ensure,
 	"WITH tpl AS (SELECT t.id FROM visits v JOIN tickets k ON k.id = v.ticket_id"
 	"   JOIN devices d ON d.id = k.device_id JOIN checklist_templates t ON t.kind = d.kind"
@@ -24,7 +19,7 @@ DB_STMT(q_run_ensure,
 int pg_checklist_run_ensure(struct db *db, struct arena *a, int64_t visit_id, int64_t *run_id)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_run_ensure, &rows, DB_ARGS(num(a, visit_id)));
+	int rc = db_exec(db, a, &q_run_ensure, &rows, DB_ARGS(db_param_int(a, visit_id)));
 	*run_id = rc > 0 ? db_int(&rows, 0, "id") : 0;
 	return rc;
 }
@@ -41,7 +36,7 @@ DB_STMT(q_run_state,
 int pg_checklist_state(struct db *db, struct arena *a, int64_t run_id, struct checklist_state *out)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_run_state, &rows, DB_ARGS(num(a, run_id)));
+	int rc = db_exec(db, a, &q_run_state, &rows, DB_ARGS(db_param_int(a, run_id)));
 	if (rc <= 0)
 		return rc;
 	out->run_id = run_id;
@@ -94,8 +89,9 @@ DB_STMT(q_answer_save,
 int pg_checklist_save(struct db *db, struct arena *a, int64_t run_id, const char *key,
 		      const char *value_json, const char *note, int64_t by, const char *at)
 {
-	return db_exec(db, a, &q_answer_save, NULL,
-		       DB_ARGS(num(a, run_id), key, value_json, note, num(a, by), at));
+	return db_exec(
+	    db, a, &q_answer_save, NULL,
+	    DB_ARGS(db_param_int(a, run_id), key, value_json, note, db_param_int(a, by), at));
 }
 
 DB_STMT(q_run_complete, "UPDATE checklist_runs SET completed_at = coalesce($3::timestamptz, now()),"
@@ -105,7 +101,8 @@ DB_STMT(q_run_complete, "UPDATE checklist_runs SET completed_at = coalesce($3::t
 int pg_checklist_complete(struct db *db, struct arena *a, int64_t run_id, int64_t by,
 			  const char *at)
 {
-	return db_exec(db, a, &q_run_complete, NULL, DB_ARGS(num(a, run_id), num(a, by), at));
+	return db_exec(db, a, &q_run_complete, NULL,
+		       DB_ARGS(db_param_int(a, run_id), db_param_int(a, by), at));
 }
 
 DB_STMT(q_run_doc, "SELECT checklist_doc(r)::text AS doc FROM checklist_runs r"
@@ -114,7 +111,7 @@ DB_STMT(q_run_doc, "SELECT checklist_doc(r)::text AS doc FROM checklist_runs r"
 int pg_checklist_doc(struct db *db, struct arena *a, int64_t run_id, const char **doc)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_run_doc, &rows, DB_ARGS(num(a, run_id)));
+	int rc = db_exec(db, a, &q_run_doc, &rows, DB_ARGS(db_param_int(a, run_id)));
 	if (rc > 0)
 		*doc = db_val(&rows, 0, "doc");
 	return rc;
@@ -131,7 +128,7 @@ int pg_checklist_gate(struct db *db, struct arena *a, int64_t visit_id, bool *re
 		      bool *complete)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_gate, &rows, DB_ARGS(num(a, visit_id)));
+	int rc = db_exec(db, a, &q_gate, &rows, DB_ARGS(db_param_int(a, visit_id)));
 	*required = rc > 0 && db_bool(&rows, 0, "required");
 	*complete = rc > 0 && db_bool(&rows, 0, "complete");
 	return rc;
@@ -164,7 +161,7 @@ DB_STMT(q_template_doc, "SELECT " TEMPLATE_DOC " AS doc FROM checklist_templates
 int pg_checklist_template_doc(struct db *db, struct arena *a, int64_t id, const char **doc)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_template_doc, &rows, DB_ARGS(num(a, id)));
+	int rc = db_exec(db, a, &q_template_doc, &rows, DB_ARGS(db_param_int(a, id)));
 	if (rc > 0)
 		*doc = db_val(&rows, 0, "doc");
 	return rc;
@@ -192,7 +189,7 @@ int pg_checklist_template_insert(struct db *db, struct arena *a, const char *kin
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_template_insert, &rows,
-			 DB_ARGS(kind, title, title_en, items_json, num(a, by)));
+			 DB_ARGS(kind, title, title_en, items_json, db_param_int(a, by)));
 	if (rc > 0)
 		*id = db_int(&rows, 0, "id");
 	return rc;

@@ -40,8 +40,8 @@ struct dsp_person;
  * intervals (sorted by start) and load = how many. Arena-owned. Returns how
  * many people, or DB_SOFT/DB_HARD when reading changed schedules failed.
  */
-int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows *rows, time_t from,
-			    time_t to, struct dsp_person **out);
+DB_CHECK int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows *rows,
+				     time_t from, time_t to, struct dsp_person **out);
 
 /*
  * The schedule cache (schedule_cache.c): fills people[i].busy, nbusy and load
@@ -50,8 +50,8 @@ int pg_dispatch_people_rows(struct db *db, struct arena *a, const struct db_rows
  * what it read. A booking counts when it is active, starts before to, ends
  * after from (and so starts after from - 10 hours: visit_people_window_max).
  */
-int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
-		  const int64_t *versions, int n, time_t from, time_t to);
+DB_CHECK int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
+			   const int64_t *versions, int n, time_t from, time_t to);
 
 /* A decimal integer at p (PostgreSQL's int8 output; NULL reads as 0); the character after it
  * in *end. Inline so that the loaders and the schedule cache share it without calling

@@ -1,25 +1,24 @@
 /*
  * The customer's side: the notification outbox as the delivery worker sees it
  * (claim, settle, wait for NOTIFY), the dispatcher's re-send, the public
- * tracking document and the survey. See include/fieldd/outbox.h.
+ * tracking document and the survey (include/fieldd/outbox.h); and the notices
+ * the request path queues for a customer, and the list of them the desk reads
+ * (include/fieldd/pg.h).
  */
 #include "fieldd/outbox.h"
 #include "fieldd/arena.h"
 #include "fieldd/db.h"
+#include "fieldd/pg.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define PG(db) ((PGconn *)(db)->pg)
-
-static const char *num(struct arena *a, int64_t v)
-{
-	return arena_printf(a, "%lld", (long long)v);
-}
 
 /* ---- the delivery worker ---- */
 
@@ -49,7 +48,7 @@ int pg_outbox_claim(struct db *db, struct arena *a, int max, int lease_s, struct
 {
 	struct db_rows r;
 	int rc = db_exec(db, a, &q_outbox_claim, &r,
-			 DB_ARGS(arena_printf(a, "%d", max), arena_printf(a, "%d", lease_s)));
+			 DB_ARGS(db_param_int(a, max), db_param_int(a, lease_s)));
 	if (rc <= 0)
 		return rc;
 	struct outbox_item *it = arena_alloc(a, sizeof *it * (size_t)r.n);
@@ -82,7 +81,7 @@ DB_STMT(q_outbox_sent, "UPDATE notifications SET status = 'sent', sent_at = now(
 
 int pg_outbox_sent(struct db *db, struct arena *a, int64_t id, const char *via)
 {
-	return db_exec(db, a, &q_outbox_sent, NULL, DB_ARGS(num(a, id), via));
+	return db_exec(db, a, &q_outbox_sent, NULL, DB_ARGS(db_param_int(a, id), via));
 }
 
 DB_STMT(q_outbox_failed,
@@ -96,8 +95,8 @@ int pg_outbox_failed(struct db *db, struct arena *a, int64_t id, const char *err
 		     int max_attempts, int backoff_s, int permanent)
 {
 	return db_exec(db, a, &q_outbox_failed, NULL,
-		       DB_ARGS(num(a, id), error, arena_printf(a, "%d", max_attempts),
-			       arena_printf(a, "%d", backoff_s), permanent ? "true" : "false"));
+		       DB_ARGS(db_param_int(a, id), error, db_param_int(a, max_attempts),
+			       db_param_int(a, backoff_s), permanent ? "true" : "false"));
 }
 
 DB_STMT(q_outbox_skipped, "UPDATE notifications SET status = 'skipped', locked_until = NULL,"
@@ -105,7 +104,7 @@ DB_STMT(q_outbox_skipped, "UPDATE notifications SET status = 'skipped', locked_u
 
 int pg_outbox_skipped(struct db *db, struct arena *a, int64_t id, const char *why)
 {
-	return db_exec(db, a, &q_outbox_skipped, NULL, DB_ARGS(num(a, id), why));
+	return db_exec(db, a, &q_outbox_skipped, NULL, DB_ARGS(db_param_int(a, id), why));
 }
 
 DB_STMT(q_outbox_release, "UPDATE notifications SET locked_until = NULL,"
@@ -114,7 +113,7 @@ DB_STMT(q_outbox_release, "UPDATE notifications SET locked_until = NULL,"
 
 int pg_outbox_release(struct db *db, struct arena *a, int64_t id)
 {
-	return db_exec(db, a, &q_outbox_release, NULL, DB_ARGS(num(a, id)));
+	return db_exec(db, a, &q_outbox_release, NULL, DB_ARGS(db_param_int(a, id)));
 }
 
 DB_STMT(q_outbox_next_due, "SELECT extract(epoch FROM min(greatest(next_attempt_at,"
@@ -186,7 +185,8 @@ int pg_outbox_resend(struct db *db, struct arena *a, int64_t id, int64_t actor, 
 {
 	struct db_rows r;
 	*status = NULL;
-	int rc = db_exec(db, a, &q_outbox_resend, &r, DB_ARGS(num(a, id), num(a, actor)));
+	int rc = db_exec(db, a, &q_outbox_resend, &r,
+			 DB_ARGS(db_param_int(a, id), db_param_int(a, actor)));
 	if (rc <= 0)
 		return rc;
 	*status = db_val(&r, 0, "status");
@@ -238,8 +238,8 @@ int pg_public_ticket(struct db *db, struct arena *a, const char *tracking, int e
 		     struct public_ticket *out)
 {
 	struct db_rows r;
-	int rc = db_exec(db, a, &q_public_ticket, &r,
-			 DB_ARGS(tracking, arena_printf(a, "%d", expire_days)));
+	int rc =
+	    db_exec(db, a, &q_public_ticket, &r, DB_ARGS(tracking, db_param_int(a, expire_days)));
 	if (rc <= 0)
 		return rc;
 	out->id = db_int(&r, 0, "id");
@@ -265,5 +265,92 @@ int pg_survey_insert(struct db *db, struct arena *a, int64_t ticket_id, int rati
 		     const char *comment)
 {
 	return db_exec(db, a, &q_survey_insert, NULL,
-		       DB_ARGS(num(a, ticket_id), arena_printf(a, "%d", rating), comment));
+		       DB_ARGS(db_param_int(a, ticket_id), db_param_int(a, rating), comment));
+}
+
+/* ---- notices queued by the request path, and the list the desk reads ---- */
+
+/* channel NULL = the customer's preferred channel; the address follows it. */
+DB_STMT(q_notify_customer,
+	"INSERT INTO notifications (ticket_id, visit_id, recipient_kind, recipient_id, recipient,"
+	" channel, template, payload)"
+	" SELECT t.id, $2::bigint, 'customer', c.id,"
+	"  CASE coalesce($3, c.preferred_channel) WHEN 'email' THEN c.email ELSE c.phone END,"
+	"  coalesce($3, c.preferred_channel), $4, $5::jsonb"
+	" FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = $1::bigint");
+
+/* one user ($6), or every active lead ($6 NULL); the address follows the channel */
+DB_STMT(q_notify_users,
+	"INSERT INTO notifications (ticket_id, visit_id, recipient_kind, recipient_id, recipient,"
+	" channel, template, payload)"
+	" SELECT $1::bigint, $2::bigint, 'user', u.id,"
+	"  CASE $3 WHEN 'email' THEN u.email ELSE u.phone END, $3, $4, $5::jsonb FROM users u"
+	" WHERE CASE WHEN $6::bigint IS NULL THEN u.role = 'lead' AND u.active"
+	"  ELSE u.id = $6::bigint END");
+
+int pg_notice(struct db *db, struct arena *a, int64_t ticket, int64_t visit, const struct notice *n,
+	      const char *payload)
+{
+	if (!payload)
+		payload = "{}";
+	switch (n->to) {
+	case NOTICE_NOBODY:
+		return 0;
+	case NOTICE_CUSTOMER:
+		return db_exec(db, a, &q_notify_customer, NULL,
+			       DB_ARGS(db_param_int(a, ticket), db_param_id(a, visit), n->channel,
+				       n->template_name, payload));
+	case NOTICE_USER:
+	case NOTICE_EVERY_LEAD:
+		break;
+	}
+	return db_exec(db, a, &q_notify_users, NULL,
+		       DB_ARGS(db_param_int(a, ticket), db_param_id(a, visit),
+			       n->channel ? n->channel : "sms", n->template_name, payload,
+			       n->to == NOTICE_USER ? db_param_int(a, n->user_id) : NULL));
+}
+
+/* one notice as GET /notifications lists it (with its ticket's number for the board) */
+#define NOTIFICATION_DOC                                                                           \
+	"SELECT n.id, jsonb_build_object('id', n.id, 'ticket_id', n.ticket_id,"                    \
+	" 'ticket_number', (SELECT t.number FROM tickets t WHERE t.id = n.ticket_id),"             \
+	" 'visit_id', n.visit_id, 'recipient_kind', n.recipient_kind,"                             \
+	" 'recipient_id', n.recipient_id, 'recipient', n.recipient, 'channel', n.channel,"         \
+	" 'template', n.template, 'payload', n.payload, 'status', n.status,"                       \
+	" 'retrying', n.status = 'queued' AND n.attempts > 0 AND n.last_error IS NOT NULL,"        \
+	" 'attempts', n.attempts, 'created_at', api_time(n.created_at),"                           \
+	" 'sent_at', api_time(n.sent_at), 'delivery_id', n.delivery_id,"                           \
+	" 'last_error', n.last_error, 'last_attempt_at', api_time(n.last_attempt_at),"             \
+	" 'next_attempt_at', CASE WHEN n.status = 'queued' THEN api_time(n.next_attempt_at) END,"  \
+	" 'sent_via', n.sent_via)::text AS doc"                                                    \
+	" FROM notifications n WHERE n.id > $1::bigint"                                            \
+	" AND ($3::bigint IS NULL OR n.ticket_id = $3::bigint)"                                    \
+	" AND ($5 IN ('admin', 'dispatcher') OR (n.ticket_id IS NOT NULL"                          \
+	"   AND ticket_visible(n.ticket_id, $4::bigint, $5, $6::bigint)))"
+
+DB_STMT(q_notification_list, NOTIFICATION_DOC
+	" AND ($7::text IS NULL OR n.status = $7 OR ($7 = 'dead' AND n.status = 'failed'))"
+	" ORDER BY n.id LIMIT $2::int");
+
+/* the board's two troubles, each written out so that it reads the partial index
+ * notifications_trouble_idx (migration 0016) instead of every notice sent */
+DB_STMT(q_notification_dead,
+	NOTIFICATION_DOC " AND n.status IN ('dead', 'failed') AND $7::text IS NOT NULL"
+			 " ORDER BY n.id LIMIT $2::int");
+DB_STMT(q_notification_retrying,
+	NOTIFICATION_DOC " AND n.status = 'queued' AND n.last_error IS NOT NULL AND n.attempts > 0"
+			 " AND $7::text IS NOT NULL ORDER BY n.id LIMIT $2::int");
+
+int pg_notification_list(struct db *db, struct arena *a, int64_t ticket, const char *status,
+			 const struct viewer *v, int64_t after, int limit, struct db_rows *rows)
+{
+	struct db_stmt *q = &q_notification_list;
+	if (status && !strcmp(status, "dead"))
+		q = &q_notification_dead;
+	else if (status && !strcmp(status, "retrying"))
+		q = &q_notification_retrying;
+	return db_exec(db, a, q, rows,
+		       DB_ARGS(db_param_int(a, after), db_param_int(a, limit),
+			       db_param_id(a, ticket), db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id), status));
 }

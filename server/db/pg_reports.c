@@ -4,11 +4,6 @@
 #include "fieldd/db.h"
 #include "fieldd/pg.h"
 
-static const char *id_or_null(struct arena *a, int64_t v)
-{
-	return v > 0 ? arena_printf(a, "%lld", (long long)v) : NULL;
-}
-
 DB_STMT(q_service_report,
 	"SELECT scope, team_id, team_name, person_id, person_name, metric, numerator, denominator"
 	" FROM service_report($1::timestamptz, $2::timestamptz, $3::bigint, $4::bigint)");
@@ -17,7 +12,7 @@ int pg_service_report(struct db *db, struct arena *a, const char *from, const ch
 		      int64_t team, int64_t person, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_service_report, rows,
-		       DB_ARGS(from, to, id_or_null(a, team), id_or_null(a, person)));
+		       DB_ARGS(from, to, db_param_id(a, team), db_param_id(a, person)));
 }
 
 DB_STMT(
@@ -29,6 +24,6 @@ int pg_checklist_failures(struct db *db, struct arena *a, const char *from, cons
 			  int64_t team, int64_t person, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_checklist_failures, rows,
-		       DB_ARGS(from, to, id_or_null(a, team), id_or_null(a, person),
-			       arena_printf(a, "%d", limit)));
+		       DB_ARGS(from, to, db_param_id(a, team), db_param_id(a, person),
+			       db_param_int(a, limit)));
 }

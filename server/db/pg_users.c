@@ -6,11 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *id_text(struct arena *a, int64_t v)
-{
-	return v > 0 ? arena_printf(a, "%lld", (long long)v) : NULL;
-}
-
 void pg_user_from_rows(struct arena *a, const struct db_rows *rows, int i, struct user_row *u)
 {
 	memset(u, 0, sizeof *u);
@@ -38,7 +33,7 @@ int pg_user_insert(struct db *db, struct arena *a, const struct user_new *u, int
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_user_insert, &rows,
 			 DB_ARGS(u->login, u->name, u->role, u->password_hash, u->phone, u->email,
-				 id_text(a, u->team_id), u->skills ? u->skills : ""));
+				 db_param_id(a, u->team_id), u->skills ? u->skills : ""));
 	if (rc > 0)
 		*id = db_int(&rows, 0, "id");
 	return rc;
@@ -49,7 +44,7 @@ DB_STMT(q_user_get, "SELECT " PG_USER_COLS " FROM users u WHERE u.id = $1::bigin
 int pg_user_get(struct db *db, struct arena *a, int64_t id, struct user_row *out)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_user_get, &rows, DB_ARGS(id_text(a, id)));
+	int rc = db_exec(db, a, &q_user_get, &rows, DB_ARGS(db_param_id(a, id)));
 	if (rc > 0)
 		pg_user_from_rows(a, &rows, 0, out);
 	return rc;
@@ -75,9 +70,8 @@ DB_STMT(q_user_list, "SELECT " PG_USER_COLS " FROM users u WHERE u.id > $1::bigi
 int pg_user_list(struct db *db, struct arena *a, int64_t after, int limit, struct user_row **out)
 {
 	struct db_rows rows;
-	int rc = db_exec(
-	    db, a, &q_user_list, &rows,
-	    DB_ARGS(arena_printf(a, "%lld", (long long)after), arena_printf(a, "%d", limit)));
+	int rc = db_exec(db, a, &q_user_list, &rows,
+			 DB_ARGS(db_param_int(a, after), db_param_int(a, limit)));
 	if (rc < 0)
 		return rc;
 	*out = arena_alloc(a, sizeof(struct user_row) * (size_t)(rows.n ? rows.n : 1));
@@ -102,10 +96,10 @@ DB_STMT(q_user_update, "UPDATE users SET"
 
 int pg_user_update(struct db *db, struct arena *a, int64_t id, const struct user_patch *p)
 {
-	const char *team = p->team_id < 0 ? NULL : arena_printf(a, "%lld", (long long)p->team_id);
+	const char *team = p->team_id < 0 ? NULL : db_param_int(a, p->team_id);
 	const char *active = p->active < 0 ? NULL : p->active ? "true" : "false";
 	return db_exec(db, a, &q_user_update, NULL,
-		       DB_ARGS(id_text(a, id), p->name, p->role, p->phone, p->email, p->skills,
+		       DB_ARGS(db_param_id(a, id), p->name, p->role, p->phone, p->email, p->skills,
 			       p->password_hash, team, p->phone_null ? "true" : "false",
 			       p->email_null ? "true" : "false", active));
 }
@@ -125,7 +119,7 @@ DB_STMT(q_user_sessions_end, "DELETE FROM sessions WHERE user_id = $1::bigint");
 
 int pg_user_sessions_end(struct db *db, struct arena *a, int64_t id)
 {
-	return db_exec(db, a, &q_user_sessions_end, NULL, DB_ARGS(id_text(a, id)));
+	return db_exec(db, a, &q_user_sessions_end, NULL, DB_ARGS(db_param_id(a, id)));
 }
 
 /* ---- teams ---- */
@@ -150,7 +144,7 @@ DB_STMT(q_team_insert, "INSERT INTO teams (name, lead_id) VALUES ($1, $2::bigint
 int pg_team_insert(struct db *db, struct arena *a, const char *name, int64_t lead_id, int64_t *id)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_team_insert, &rows, DB_ARGS(name, id_text(a, lead_id)));
+	int rc = db_exec(db, a, &q_team_insert, &rows, DB_ARGS(name, db_param_id(a, lead_id)));
 	if (rc > 0)
 		*id = db_int(&rows, 0, "id");
 	return rc;
@@ -162,9 +156,8 @@ DB_STMT(q_team_list, "SELECT " TEAM_COLS " FROM teams t LEFT JOIN users l ON l.i
 int pg_team_list(struct db *db, struct arena *a, int64_t after, int limit, struct team_row **out)
 {
 	struct db_rows rows;
-	int rc = db_exec(
-	    db, a, &q_team_list, &rows,
-	    DB_ARGS(arena_printf(a, "%lld", (long long)after), arena_printf(a, "%d", limit)));
+	int rc = db_exec(db, a, &q_team_list, &rows,
+			 DB_ARGS(db_param_int(a, after), db_param_int(a, limit)));
 	if (rc < 0)
 		return rc;
 	*out = arena_alloc(a, sizeof(struct team_row) * (size_t)(rows.n ? rows.n : 1));
@@ -179,7 +172,7 @@ DB_STMT(q_team_get, "SELECT " TEAM_COLS " FROM teams t LEFT JOIN users l ON l.id
 int pg_team_get(struct db *db, struct arena *a, int64_t id, struct team_row *out)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_team_get, &rows, DB_ARGS(id_text(a, id)));
+	int rc = db_exec(db, a, &q_team_get, &rows, DB_ARGS(db_param_id(a, id)));
 	if (rc > 0)
 		team_from_rows(a, &rows, 0, out);
 	return rc;

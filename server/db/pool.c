@@ -391,6 +391,16 @@ char *db_time(struct arena *a, const struct db_rows *r, int row, const char *col
 	return out;
 }
 
+const char *db_param_int(struct arena *a, int64_t v)
+{
+	return arena_printf(a, "%lld", (long long)v);
+}
+
+const char *db_param_id(struct arena *a, int64_t v)
+{
+	return v > 0 ? db_param_int(a, v) : NULL;
+}
+
 int db_begin(struct db *db, enum db_iso iso)
 {
 	static const char *const sql[] = {
@@ -429,18 +439,21 @@ void db_backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-int db_tx_run(struct db *db, enum db_iso iso, int (*fn)(struct db *, void *), void *ctx)
+int db_tx_run(struct db *db, enum db_iso iso, db_tx_body body, void *ctx)
 {
 	int rc = DB_SOFT;
 	for (int attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
 		if (attempt > 1)
 			db_backoff(attempt);
-		if (ensure_up(db) < 0)
-			continue;
+		if (ensure_up(db) < 0) { /* PostgreSQL is away: retrying now will not bring it */
+			snprintf(db->sqlstate, sizeof db->sqlstate, "08006");
+			return DB_SOFT;
+		}
 		rc = db_begin(db, iso);
 		if (rc == 0) {
-			rc = fn(db, ctx);
-			if (rc >= 0) {
+			bool commit = true;
+			rc = body(db, ctx, &commit);
+			if (rc >= 0 && commit) {
 				int c = db_commit(db);
 				if (c < 0)
 					rc = c;
@@ -468,11 +481,6 @@ bool db_err_exclusion(const struct db *db)
 bool db_err_foreign_key(const struct db *db)
 {
 	return strcmp(db->sqlstate, "23503") == 0;
-}
-
-bool db_err_check(const struct db *db)
-{
-	return strcmp(db->sqlstate, "23514") == 0;
 }
 
 bool db_err_unavailable(const struct db *db)

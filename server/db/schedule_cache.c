@@ -223,8 +223,7 @@ int schedule_busy(struct db *db, struct arena *a, struct dsp_person *people,
 	time_t lo = from, hi = to + CACHE_AHEAD;
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_schedule_read, &rows,
-			 DB_ARGS(ids, arena_printf(a, "%lld", (long long)lo),
-				 arena_printf(a, "%lld", (long long)hi)));
+			 DB_ARGS(ids, db_param_int(a, lo), db_param_int(a, hi)));
 	if (rc < 0)
 		return rc;
 	const int c_id = db_col(&rows, "id"), c_ver = db_col(&rows, "version"),

@@ -77,12 +77,11 @@ int h_customers_get(struct http_req *r, struct db *db)
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
 	const char *doc;
-	int rc = pg_customer_doc(db, r->a, id, &doc);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such customer");
-	else if (rc > 0)
-		reply_doc(r, 200, doc);
-	return rc < 0 ? rc : 0;
+	int rc = http_found(r, pg_customer_doc(db, r->a, id, &doc), "customer");
+	if (rc <= 0)
+		return rc;
+	reply_doc(r, 200, doc);
+	return 0;
 }
 
 int h_customers_patch(struct http_req *r, struct db *db)
@@ -96,12 +95,10 @@ int h_customers_patch(struct http_req *r, struct db *db)
 	if (!http_parse_body(r, spec))
 		return 0;
 	const char *before, *after;
-	int rc = pg_customer_doc(db, r->a, id, &before);
-	if (rc == 0) {
-		reply_problem(r, ERR_NOT_FOUND, "no such customer");
-		return 0;
-	}
-	if (rc < 0 || (rc = pg_customer_update(db, r->a, id, body_text(r))) < 0 ||
+	int rc = http_found(r, pg_customer_doc(db, r->a, id, &before), "customer");
+	if (rc <= 0)
+		return rc;
+	if ((rc = pg_customer_update(db, r->a, id, body_text(r))) < 0 ||
 	    (rc = pg_customer_doc(db, r->a, id, &after)) < 0)
 		return rc;
 	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "customer.updated", before, after)) < 0)
@@ -143,24 +140,33 @@ int h_devices_create(struct http_req *r, struct db *db)
 	int64_t customer_id;
 	struct json_object *location = NULL;
 	const struct jfield spec[] = {
-	    {"asset_tag", J_STRING, true, false, 1, 64, NULL, &s, NULL},
-	    {"kind", J_ENUM, true, false, 0, 0, domain_device_kinds, &s, NULL},
-	    {"model", J_STRING, false, true, 0, 200, NULL, &s, NULL},
-	    {"serial", J_STRING, false, true, 0, 100, NULL, &s, NULL},
-	    {"customer_id", J_ID, true, false, 0, 0, NULL, &customer_id, NULL},
-	    {"location", J_OBJECT, false, true, 0, 0, NULL, &location, NULL},
+	    {.name = "asset_tag",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 64,
+	     .out = &s},
+	    {.name = "kind",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_device_kinds,
+	     .out = &s},
+	    {.name = "model", .type = J_STRING, .nullable = true, .max = 200, .out = &s},
+	    {.name = "serial", .type = J_STRING, .nullable = true, .max = 100, .out = &s},
+	    {.name = "customer_id", .type = J_ID, .required = true, .out = &customer_id},
+	    {.name = "location", .type = J_OBJECT, .nullable = true, .out = &location},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
 	if (location) {
 		const struct jfield loc[] = {
-		    {"building", J_STRING, false, true, 0, 100, NULL, &s, NULL},
-		    {"floor", J_STRING, false, true, 0, 20, NULL, &s, NULL},
-		    {"room", J_STRING, false, true, 0, 50, NULL, &s, NULL},
+		    {.name = "building", .type = J_STRING, .nullable = true, .max = 100, .out = &s},
+		    {.name = "floor", .type = J_STRING, .nullable = true, .max = 20, .out = &s},
+		    {.name = "room", .type = J_STRING, .nullable = true, .max = 50, .out = &s},
 		    JSPEC_END,
 		};
-		struct json_object *errors = json_object_new_array();
+		struct json_object *errors = jarr(r->a);
 		if (!jspec_parse(r->a, location, loc, errors)) {
 			for (size_t i = 0; i < json_object_array_length(errors); i++) {
 				struct json_object *e = json_object_array_get_idx(errors, i), *f;
@@ -173,7 +179,6 @@ int h_devices_create(struct http_req *r, struct db *db)
 			reply_invalid_list(r, errors);
 			return 0;
 		}
-		json_object_put(errors);
 	}
 	int64_t id;
 	int rc = pg_device_insert(db, r->a, body_text(r), &id);
@@ -207,12 +212,11 @@ int h_devices_get(struct http_req *r, struct db *db)
 	struct viewer v;
 	viewer_of(r, &v);
 	const char *doc;
-	int rc = pg_device_doc(db, r->a, id, &v, &doc);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such device");
-	else if (rc > 0)
-		reply_doc(r, 200, doc);
-	return rc < 0 ? rc : 0;
+	int rc = http_found(r, pg_device_doc(db, r->a, id, &v, &doc), "device");
+	if (rc <= 0)
+		return rc;
+	reply_doc(r, 200, doc);
+	return 0;
 }
 
 int h_fault_codes(struct http_req *r, struct db *db)

@@ -50,26 +50,24 @@ static void add_error(struct json_object *errors, const char *field, const char 
 	json_object_array_add(errors, e);
 }
 
-/* The visit (visible to the caller) and its run; 0 with a reply when absent. */
+/* The visit (visible to the caller) and its run: HTTP_GO, HTTP_REPLIED (404) or a db status. */
 static int load_run(struct http_req *r, struct db *db, struct visit_row *v, int64_t *run_id)
 {
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer vw;
 	viewer_of(r, &vw);
-	int rc = pg_visit_facts(db, r->a, id, &vw, v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such visit");
+	int rc = http_found(r, pg_visit_facts(db, r->a, id, &vw, v), "visit");
 	if (rc <= 0)
 		return rc;
 	if ((rc = pg_checklist_run_ensure(db, r->a, id, run_id)) < 0)
 		return rc;
 	if (!*run_id) {
 		reply_problem(r, ERR_NOT_FOUND, "this device's kind has no checklist");
-		return 0;
+		return HTTP_REPLIED;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 int h_visit_checklist_get(struct http_req *r, struct db *db)
@@ -90,11 +88,12 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 {
 	struct json_object *answers = NULL;
 	bool complete = false;
-	const char *at = NULL; /* when the engineer pressed save (sent later from offline) */
+	struct jtimestamp at = {
+	    0, NULL}; /* when the engineer pressed save (sent later from offline) */
 	const struct jfield spec[] = {
-	    {"answers", J_ARRAY, true, false, 0, 0, NULL, &answers, NULL},
-	    {"complete", J_BOOL, false, false, 0, 0, NULL, &complete, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "answers", .type = J_ARRAY, .required = true, .out = &answers},
+	    {.name = "complete", .type = J_BOOL, .out = &complete},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -120,9 +119,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		return rc < 0 ? rc : DB_HARD;
 	/* the answers' and the completion's time: "at" within bounds, or now (NULL) */
 	const char *at_stored = NULL;
-	if (at) {
-		time_t t = 0, now = time(NULL);
-		util_parse_rfc3339(at, &t); /* J_TIME has checked the form */
+	if (at.text) {
+		time_t t = at.t, now = time(NULL);
 		const char *why = domain_checklist_at((long)t, (long)now, (long)st.since);
 		if (why) {
 			reply_invalid(r, "at", why);
@@ -143,7 +141,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		return rc;
 
 	/* validate every answer first: nothing is saved from a request with a bad one */
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = jarr(r->a);
 	const char **keys = arena_alloc(r->a, sizeof(char *) * (n ? n : 1));
 	struct json_object **values = arena_alloc(r->a, sizeof(void *) * (n ? n : 1));
 	const char **notes = arena_alloc(r->a, sizeof(char *) * (n ? n : 1));
@@ -151,12 +149,26 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		struct json_object *e = json_object_array_get_idx(answers, i);
 		bool has_value = false;
 		const struct jfield aspec[] = {
-		    {"key", J_STRING, true, false, 1, 48, NULL, &keys[i], NULL},
-		    {"value", J_ANY, true, true, 0, 0, NULL, &values[i], &has_value},
-		    {"note", J_STRING, false, true, 0, 2000, NULL, &notes[i], NULL},
+		    {.name = "key",
+		     .type = J_STRING,
+		     .required = true,
+		     .min = 1,
+		     .max = 48,
+		     .out = &keys[i]},
+		    {.name = "value",
+		     .type = J_ANY,
+		     .required = true,
+		     .nullable = true,
+		     .out = &values[i],
+		     .present = &has_value},
+		    {.name = "note",
+		     .type = J_STRING,
+		     .nullable = true,
+		     .max = 2000,
+		     .out = &notes[i]},
 		    JSPEC_END,
 		};
-		struct json_object *errs = json_object_new_array();
+		struct json_object *errs = jarr(r->a);
 		if (!jspec_parse(r->a, e, aspec, errs)) {
 			for (size_t k = 0; k < json_object_array_length(errs); k++) {
 				struct json_object *f, *m, *x = json_object_array_get_idx(errs, k);
@@ -167,10 +179,8 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 						       json_object_get_string(f)),
 					  json_object_get_string(m));
 			}
-			json_object_put(errs);
 			continue;
 		}
-		json_object_put(errs);
 		int item = -1;
 		for (int k = 0; k < st.nitems; k++)
 			if (!strcmp(st.items[k].key, keys[i]))
@@ -202,7 +212,6 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 		reply_invalid_list(r, errors);
 		return 0;
 	}
-	json_object_put(errors);
 	for (size_t i = 0; i < n; i++) {
 		const char *val = values[i] ? jspec_dump(r->a, values[i], NULL) : "null";
 		if ((rc = pg_checklist_save(db, r->a, run, keys[i], val, notes[i], r->user->id,
@@ -212,7 +221,7 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 
 	if (complete && !st.completed) {
 		/* every required item needs a valid answer: one error per item */
-		struct json_object *missing = json_object_new_array();
+		struct json_object *missing = jarr(r->a);
 		for (int k = 0; k < st.nitems; k++) {
 			struct ck_value cv = {.t = CKV_NONE};
 			struct json_object *stored = NULL;
@@ -236,7 +245,6 @@ int h_visit_checklist_put(struct http_req *r, struct db *db)
 			r->commit_on_error = true; /* the answers given are kept */
 			return 0;
 		}
-		json_object_put(missing);
 		if ((rc = pg_checklist_complete(db, r->a, run, r->user->id, at_stored)) < 0)
 			return rc;
 		if ((rc = pg_audit_at(db, r->a, v.ticket_id, v.id, r->user->id,
@@ -277,10 +285,24 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 	const char *kind = NULL, *title = NULL, *title_en = NULL;
 	struct json_object *items = NULL;
 	const struct jfield spec[] = {
-	    {"kind", J_ENUM, true, false, 0, 0, domain_device_kinds, &kind, NULL},
-	    {"title", J_STRING, true, false, 1, 200, NULL, &title, NULL},
-	    {"title_en", J_STRING, false, true, 1, 200, NULL, &title_en, NULL},
-	    {"items", J_ARRAY, true, false, 0, 0, NULL, &items, NULL},
+	    {.name = "kind",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_device_kinds,
+	     .out = &kind},
+	    {.name = "title",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 200,
+	     .out = &title},
+	    {.name = "title_en",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 1,
+	     .max = 200,
+	     .out = &title_en},
+	    {.name = "items", .type = J_ARRAY, .required = true, .out = &items},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -290,7 +312,7 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		reply_invalid(r, "items", "a template has 1 to 100 items");
 		return 0;
 	}
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = jarr(r->a);
 	const char **keys = arena_alloc(r->a, sizeof(char *) * n);
 	for (size_t i = 0; i < n; i++) {
 		struct ck_item it = {0};
@@ -299,18 +321,54 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		bool required = true;
 		struct jstrv options = {0, NULL};
 		const struct jfield ispec[] = {
-		    {"key", J_STRING, true, false, 1, 48, NULL, &it.key, NULL},
-		    {"label", J_STRING, true, false, 1, 200, NULL, &label, NULL},
-		    {"label_en", J_STRING, false, true, 1, 200, NULL, &label_en, NULL},
-		    {"type", J_ENUM, true, false, 0, 0, domain_checklist_types, &it.type, NULL},
-		    {"required", J_BOOL, false, false, 0, 0, NULL, &required, NULL},
-		    {"min", J_NUMBER, false, true, 0, 0, NULL, &mn, &it.has_min},
-		    {"max", J_NUMBER, false, true, 0, 0, NULL, &mx, &it.has_max},
-		    {"unit", J_STRING, false, true, 1, 20, NULL, &unit, NULL},
-		    {"options", J_STRING_ARRAY, false, false, 1, 100, NULL, &options, NULL},
+		    {.name = "key",
+		     .type = J_STRING,
+		     .required = true,
+		     .min = 1,
+		     .max = 48,
+		     .out = &it.key},
+		    {.name = "label",
+		     .type = J_STRING,
+		     .required = true,
+		     .min = 1,
+		     .max = 200,
+		     .out = &label},
+		    {.name = "label_en",
+		     .type = J_STRING,
+		     .nullable = true,
+		     .min = 1,
+		     .max = 200,
+		     .out = &label_en},
+		    {.name = "type",
+		     .type = J_ENUM,
+		     .required = true,
+		     .enums = domain_checklist_types,
+		     .out = &it.type},
+		    {.name = "required", .type = J_BOOL, .out = &required},
+		    {.name = "min",
+		     .type = J_NUMBER,
+		     .nullable = true,
+		     .out = &mn,
+		     .present = &it.has_min},
+		    {.name = "max",
+		     .type = J_NUMBER,
+		     .nullable = true,
+		     .out = &mx,
+		     .present = &it.has_max},
+		    {.name = "unit",
+		     .type = J_STRING,
+		     .nullable = true,
+		     .min = 1,
+		     .max = 20,
+		     .out = &unit},
+		    {.name = "options",
+		     .type = J_STRING_ARRAY,
+		     .min = 1,
+		     .max = 100,
+		     .out = &options},
 		    JSPEC_END,
 		};
-		struct json_object *errs = json_object_new_array();
+		struct json_object *errs = jarr(r->a);
 		bool ok = jspec_parse(r->a, json_object_array_get_idx(items, i), ispec, errs);
 		for (size_t k = 0; k < json_object_array_length(errs); k++) {
 			struct json_object *f, *m, *x = json_object_array_get_idx(errs, k);
@@ -320,7 +378,6 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 				  arena_printf(r->a, "items[%zu].%s", i, json_object_get_string(f)),
 				  json_object_get_string(m));
 		}
-		json_object_put(errs);
 		if (!ok)
 			continue;
 		it.min = mn;
@@ -341,7 +398,6 @@ int h_checklist_templates_create(struct http_req *r, struct db *db)
 		reply_invalid_list(r, errors);
 		return 0;
 	}
-	json_object_put(errors);
 	int64_t id;
 	int rc = pg_checklist_template_insert(db, r->a, kind, title, title_en ? title_en : title,
 					      jspec_dump(r->a, items, NULL), r->user->id, &id);

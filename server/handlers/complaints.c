@@ -19,15 +19,15 @@
 #include <json-c/json.h>
 #include <string.h>
 
-bool case_id_array(struct http_req *r, struct json_object *arr, const char *field, int max,
-		   const char **lit, int *n)
+enum http_go case_id_array(struct http_req *r, struct json_object *arr, const char *field, int max,
+			   const char **lit, int *n)
 {
 	size_t len = arr ? json_object_array_length(arr) : 0;
 	*n = 0;
 	*lit = "{}";
 	if (len > (size_t)max) {
 		reply_invalid(r, field, arena_printf(r->a, "at most %d ids", max));
-		return false;
+		return HTTP_REPLIED;
 	}
 	int64_t *seen = arena_alloc(r->a, sizeof *seen * (len ? len : 1));
 	struct abuf b;
@@ -39,7 +39,7 @@ bool case_id_array(struct http_req *r, struct json_object *arr, const char *fiel
 		if (id <= 0) {
 			reply_invalid(r, arena_printf(r->a, "%s[%zu]", field, i),
 				      "must be a positive id");
-			return false;
+			return HTTP_REPLIED;
 		}
 		bool dup = false;
 		for (int k = 0; k < *n && !dup; k++)
@@ -53,7 +53,7 @@ bool case_id_array(struct http_req *r, struct json_object *arr, const char *fiel
 	}
 	abuf_adds(&b, "}");
 	*lit = arena_strndup(r->a, b.buf, b.len);
-	return true;
+	return HTTP_GO;
 }
 
 static bool one_of(const char *s, const char *const *list)
@@ -125,7 +125,6 @@ static int notify_customer(struct http_req *r, struct db *db, int64_t id, const 
 {
 	int rc =
 	    pg_complaint_notify(db, r->a, id, template_name, jspec_dump(r->a, payload, NULL), nid);
-	json_object_put(payload);
 	return rc;
 }
 
@@ -133,12 +132,23 @@ int h_complaints_create(struct http_req *r, struct db *db)
 {
 	struct complaint_new c = {0};
 	const struct jfield spec[] = {
-	    {"customer_id", J_ID, false, false, 0, 0, NULL, &c.customer_id, NULL},
-	    {"ticket_id", J_ID, false, false, 0, 0, NULL, &c.ticket_id, NULL},
-	    {"channel", J_ENUM, true, false, 0, 0, domain_complaint_channels, &c.channel, NULL},
-	    {"description", J_STRING, true, false, 1, 4000, NULL, &c.description, NULL},
-	    {"result_channel", J_ENUM, false, false, 0, 0, domain_contact_channels,
-	     &c.result_channel, NULL},
+	    {.name = "customer_id", .type = J_ID, .out = &c.customer_id},
+	    {.name = "ticket_id", .type = J_ID, .out = &c.ticket_id},
+	    {.name = "channel",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_complaint_channels,
+	     .out = &c.channel},
+	    {.name = "description",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &c.description},
+	    {.name = "result_channel",
+	     .type = J_ENUM,
+	     .enums = domain_contact_channels,
+	     .out = &c.result_channel},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -184,16 +194,15 @@ int h_complaints_create(struct http_req *r, struct db *db)
 	int64_t id, nid;
 	if ((rc = pg_complaint_insert(db, r->a, &c, &id)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
-	struct json_object *after = json_object_new_object();
+	struct json_object *after = jobj(r->a);
 	json_object_object_add(after, "status", jstr("received"));
 	json_object_object_add(after, "channel", jstr(c.channel));
 	json_object_object_add(after, "result_channel", jstr(ch));
 	rc = pg_case_audit(db, r->a, id, 0, c.ticket_id, r->user->id, "complaint.received", NULL,
 			   jspec_dump(r->a, after, NULL));
-	json_object_put(after);
 	if (rc < 0)
 		return rc;
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "channel", jstr(c.channel));
 	if ((rc = notify_customer(r, db, id, "complaint_received", pl, &nid)) < 0)
 		return rc;
@@ -209,9 +218,7 @@ int h_complaints_get(struct http_req *r, struct db *db)
 		return 0;
 	struct viewer v;
 	viewer_of(r, &v);
-	int rc = pg_complaint_visible(db, r->a, id, &v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such complaint");
+	int rc = http_found(r, pg_complaint_visible(db, r->a, id, &v), "complaint");
 	if (rc <= 0)
 		return rc;
 	return reply_complaint(r, db, id, 200);
@@ -233,12 +240,10 @@ static int cstep_begin(struct cstep *s)
 {
 	int64_t id;
 	if (http_param_id(s->r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer v;
 	viewer_of(s->r, &v);
-	int rc = pg_complaint_facts(s->db, s->r->a, id, &v, &s->c);
-	if (rc == 0)
-		reply_problem(s->r, ERR_NOT_FOUND, "no such complaint");
+	int rc = http_found(s->r, pg_complaint_facts(s->db, s->r->a, id, &v, &s->c), "complaint");
 	if (rc <= 0)
 		return rc;
 	domain_complaint_step(s->step, s->c.status, &s->verdict);
@@ -246,28 +251,26 @@ static int cstep_begin(struct cstep *s)
 		reply_problem(s->r, s->verdict.err,
 			      arena_printf(s->r->a, "the complaint is %s: %s", s->c.status,
 					   s->verdict.detail));
-		return 0;
+		return HTTP_REPLIED;
 	}
-	s->changes = json_object_new_object();
+	s->changes = jobj(s->r->a);
 	json_object_object_add(s->changes, "status", jstr(s->verdict.next));
-	return 1;
+	return HTTP_GO;
 }
 
 static int cstep_finish(struct cstep *s)
 {
 	struct http_req *r = s->r;
 	const char *changes = jspec_dump(r->a, s->changes, NULL);
-	json_object_put(s->changes);
 	s->changes = NULL;
 	int rc = pg_complaint_step(s->db, r->a, s->c.id, changes, r->user->id);
 	if (rc < 0)
 		return rc;
-	struct json_object *b = json_object_new_object();
+	struct json_object *b = jobj(r->a);
 	json_object_object_add(b, "status", jstr(s->c.status));
 	rc = pg_case_audit(s->db, r->a, s->c.id, 0, s->c.ticket_id, r->user->id,
 			   arena_printf(r->a, "complaint.%s", domain_complaint_step_name(s->step)),
 			   jspec_dump(r->a, b, NULL), changes);
-	json_object_put(b);
 	if (rc < 0)
 		return rc;
 	return reply_complaint(r, s->db, s->c.id, 200);
@@ -275,7 +278,6 @@ static int cstep_finish(struct cstep *s)
 
 static void cstep_abort(struct cstep *s)
 {
-	json_object_put(s->changes);
 	s->changes = NULL;
 }
 
@@ -283,7 +285,12 @@ int h_complaint_analyse(struct http_req *r, struct db *db)
 {
 	const char *cause = NULL;
 	const struct jfield spec[] = {
-	    {"cause", J_STRING, true, false, 1, 4000, NULL, &cause, NULL},
+	    {.name = "cause",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &cause},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -302,14 +309,21 @@ static bool parse_compensation(struct http_req *r, struct json_object *o,
 {
 	bool amount_given = false;
 	const struct jfield spec[] = {
-	    {"kind", J_ENUM, true, false, 0, 0, domain_compensation_kinds, &res->comp_kind, NULL},
-	    {"amount_krw", J_INT, false, false, 1, DOMAIN_COMPENSATION_MAX_KRW, NULL,
-	     &res->comp_amount_krw, &amount_given},
+	    {.name = "kind",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_compensation_kinds,
+	     .out = &res->comp_kind},
+	    {.name = "amount_krw",
+	     .type = J_INT,
+	     .min = 1,
+	     .max = DOMAIN_COMPENSATION_MAX_KRW,
+	     .out = &res->comp_amount_krw,
+	     .present = &amount_given},
 	    JSPEC_END,
 	};
-	struct json_object *errors = json_object_new_array();
+	struct json_object *errors = jarr(r->a);
 	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(errors);
 		reply_invalid(r, "compensation", "must be an object {kind, amount_krw}");
 		return false;
 	}
@@ -325,7 +339,6 @@ static bool parse_compensation(struct http_req *r, struct json_object *o,
 		reply_invalid_list(r, errors);
 		return false;
 	}
-	json_object_put(errors);
 	res->compensation = true;
 	res->comp_amount_given = amount_given;
 	return true;
@@ -337,10 +350,19 @@ int h_complaint_resolve(struct http_req *r, struct db *db)
 	bool training = false, comp_present = false, staff_present = false;
 	struct json_object *comp = NULL, *staff = NULL;
 	const struct jfield spec[] = {
-	    {"action", J_STRING, true, false, 1, 4000, NULL, &action, NULL},
-	    {"compensation", J_ANY, false, true, 0, 0, NULL, &comp, &comp_present},
-	    {"training_required", J_BOOL, true, false, 0, 0, NULL, &training, NULL},
-	    {"staff_ids", J_ARRAY, false, false, 0, 0, NULL, &staff, &staff_present},
+	    {.name = "action",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &action},
+	    {.name = "compensation",
+	     .type = J_ANY,
+	     .nullable = true,
+	     .out = &comp,
+	     .present = &comp_present},
+	    {.name = "training_required", .type = J_BOOL, .required = true, .out = &training},
+	    {.name = "staff_ids", .type = J_ARRAY, .out = &staff, .present = &staff_present},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -420,7 +442,7 @@ int h_complaint_notify(struct http_req *r, struct db *db)
 		return rc;
 	/* the result as the customer hears it: what was done and what they get
 	 * (the action and compensation are added from the complaint's row) */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	int64_t nid;
 	if ((rc = notify_customer(r, db, s.c.id, "complaint_result", pl, &nid)) < 0) {
 		cstep_abort(&s);
@@ -436,8 +458,8 @@ int h_complaint_feedback(struct http_req *r, struct db *db)
 	int64_t rating = 0;
 	const char *comment = NULL;
 	const struct jfield spec[] = {
-	    {"rating", J_INT, true, false, 1, 5, NULL, &rating, NULL},
-	    {"comment", J_STRING, false, true, 0, 4000, NULL, &comment, NULL},
+	    {.name = "rating", .type = J_INT, .required = true, .min = 1, .max = 5, .out = &rating},
+	    {.name = "comment", .type = J_STRING, .nullable = true, .max = 4000, .out = &comment},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))

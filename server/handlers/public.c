@@ -103,9 +103,9 @@ static int lookup(struct http_req *r, struct db *db, bool html, struct public_ti
 		else
 			reply_problem(r, ERR_NOT_FOUND, "no such tracking code");
 		public_headers(r);
-		return 0;
+		return HTTP_REPLIED;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 /* ---- the page ---- */
@@ -187,7 +187,7 @@ static const char *jget(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
-static struct json_object *jobj(struct json_object *o, const char *k)
+static struct json_object *member_of(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 	if (!o || !json_object_object_get_ex(o, k, &v) || !v ||
@@ -291,9 +291,9 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 {
 	struct abuf b;
 	abuf_init(&b, r->a);
-	struct json_object *visit = jobj(d, "visit"), *result = jobj(d, "result"),
-			   *survey = jobj(d, "survey"), *fault = jobj(d, "fault"),
-			   *delays = jobj(d, "delay_notices");
+	struct json_object *visit = member_of(d, "visit"), *result = member_of(d, "result"),
+			   *survey = member_of(d, "survey"), *fault = member_of(d, "fault"),
+			   *delays = member_of(d, "delay_notices");
 	enum visit_status vs = VS__COUNT;
 	bool has_visit = domain_visit_status_parse(jget(visit, "status"), &vs);
 	abuf_adds(&b, "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
@@ -347,13 +347,13 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 			abuf_adds(&b, "</dd>");
 		}
 		abuf_adds(&b, "</dl>");
-		struct json_object *late = jobj(visit, "late_notice");
+		struct json_object *late = member_of(visit, "late_notice");
 		if (late && has_visit && vs != VS_COMPLETED && vs != VS_CANCELLED)
 			abuf_addf(
 			    &b,
 			    "<p class=\"note\">담당 엔지니어가 약 %d분 늦게 도착할 예정입니다. "
 			    "기다리시게 해 드려 죄송합니다.</p>",
-			    json_object_get_int(jobj(late, "minutes")));
+			    json_object_get_int(member_of(late, "minutes")));
 		if (has_visit && domain_visit_open(vs) && vs != VS_ON_SITE) { /* still ahead */
 			abuf_adds(&b, "<a class=\"cal\" href=\"/t/");
 			esc(&b, code);
@@ -394,7 +394,7 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 			      "<textarea id=\"comment\" name=\"comment\" maxlength=\"2000\">"
 			      "</textarea><button type=\"submit\">평가 보내기</button></form>");
 	} else if (survey) {
-		int rating = json_object_get_int(jobj(survey, "rating"));
+		int rating = json_object_get_int(member_of(survey, "rating"));
 		abuf_addf(&b, "<h2>만족도 평가</h2><p>%d점 (%s) — 평가해 주셔서 감사합니다.</p>",
 			  rating, rating >= 1 && rating <= 5 ? rating_words[rating] : "");
 	}
@@ -404,17 +404,9 @@ static void render_page(struct http_req *r, const struct public_ticket *t, struc
 	public_headers(r);
 }
 
-static void free_json(void *p)
-{
-	json_object_put(p);
-}
-
 static struct json_object *doc_json(struct http_req *r, const char *doc)
 {
-	struct json_object *d = json_tokener_parse(doc);
-	if (d)
-		arena_defer(r->a, free_json, d);
-	return d;
+	return jspec_adopt(r->a, json_tokener_parse(doc));
 }
 
 int h_track_page(struct http_req *r, struct db *db)
@@ -462,7 +454,7 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 	if (!domain_survey_open(t->status)) {
 		reply_problem_code(r, ERR_CONFLICT, "survey_not_open",
 				   "the survey opens when the work is completed");
-		return 0;
+		return HTTP_REPLIED;
 	}
 	int rc = pg_survey_insert(db, r->a, t->id, rating, comment);
 	if (rc < 0)
@@ -470,7 +462,7 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 	if (rc == 0) {
 		reply_problem_code(r, ERR_DUPLICATE, "survey_answered",
 				   "this ticket's survey was answered already");
-		return 0;
+		return HTTP_REPLIED;
 	}
 	/* R13: a low rating is a complaint for the desk to take through its steps */
 	if (domain_survey_opens_complaint(rating)) {
@@ -479,7 +471,7 @@ static int survey_store(struct http_req *r, struct db *db, const struct public_t
 		    0)
 			return rc;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 int h_public_survey(struct http_req *r, struct db *db)
@@ -487,8 +479,8 @@ int h_public_survey(struct http_req *r, struct db *db)
 	int64_t rating = 0;
 	const char *comment = NULL;
 	const struct jfield spec[] = {
-	    {"rating", J_INT, true, false, 1, 5, NULL, &rating, NULL},
-	    {"comment", J_STRING, false, true, 0, 2000, NULL, &comment, NULL},
+	    {.name = "rating", .type = J_INT, .required = true, .min = 1, .max = 5, .out = &rating},
+	    {.name = "comment", .type = J_STRING, .nullable = true, .max = 2000, .out = &comment},
 	    JSPEC_END,
 	};
 	struct public_ticket t;

@@ -42,8 +42,18 @@ int h_session_create(struct http_req *r, struct db *db)
 {
 	const char *login = NULL, *password = NULL;
 	const struct jfield spec[] = {
-	    {"login", J_STRING, true, false, 1, 64, NULL, &login, NULL},
-	    {"password", J_STRING, true, false, 1, 1024, NULL, &password, NULL},
+	    {.name = "login",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 64,
+	     .out = &login},
+	    {.name = "password",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 1024,
+	     .out = &password},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))

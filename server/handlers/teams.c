@@ -36,16 +36,13 @@ int h_teams_list(struct http_req *r, struct db *db)
 	int rc = pg_team_list(db, r->a, cursor, limit + 1, &rows);
 	if (rc < 0)
 		return rc;
-	struct json_object *items = json_object_new_array();
-	int n = rc > limit ? limit : rc;
-	for (int i = 0; i < n; i++)
-		json_object_array_add(items, team_json(&rows[i]));
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(
-	    o, "next_cursor",
-	    rc > limit ? jstr(arena_printf(r->a, "%lld", (long long)rows[n - 1].id)) : NULL);
-	reply_json(r, 200, o);
+	const char **docs = arena_alloc(r->a, sizeof(char *) * (size_t)(rc ? rc : 1));
+	const char **ids = arena_alloc(r->a, sizeof(char *) * (size_t)(rc ? rc : 1));
+	for (int i = 0; i < rc; i++) {
+		docs[i] = jspec_dump(r->a, jspec_adopt(r->a, team_json(&rows[i])), NULL);
+		ids[i] = arena_printf(r->a, "%lld", (long long)rows[i].id);
+	}
+	reply_list(r, docs, ids, rc, limit);
 	return 0;
 }
 
@@ -54,8 +51,13 @@ int h_teams_create(struct http_req *r, struct db *db)
 	const char *name = NULL;
 	int64_t lead_id = 0;
 	const struct jfield spec[] = {
-	    {"name", J_STRING, true, false, 1, 100, NULL, &name, NULL},
-	    {"lead_id", J_ID, true, false, 0, 0, NULL, &lead_id, NULL},
+	    {.name = "name",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 100,
+	     .out = &name},
+	    {.name = "lead_id", .type = J_ID, .required = true, .out = &lead_id},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -87,6 +89,11 @@ int h_teams_create(struct http_req *r, struct db *db)
 	struct team_row t;
 	if ((rc = pg_team_get(db, r->a, id, &t)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	/* the audit trail: the team as the API shows it (its lead moving in is part of it) */
+	struct json_object *after = jspec_adopt(r->a, team_json(&t));
+	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "team.created", NULL,
+			   jspec_dump(r->a, after, NULL))) < 0)
+		return rc;
 	reply_json(r, 201, team_json(&t));
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/teams/%lld", (long long)id));
 	return 0;
@@ -98,13 +105,9 @@ int h_teams_get(struct http_req *r, struct db *db)
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
 	struct team_row t;
-	int rc = pg_team_get(db, r->a, id, &t);
-	if (rc < 0)
+	int rc = http_found(r, pg_team_get(db, r->a, id, &t), "team");
+	if (rc <= 0)
 		return rc;
-	if (rc == 0) {
-		reply_problem(r, ERR_NOT_FOUND, "no such team");
-		return 0;
-	}
 	reply_json(r, 200, team_json(&t));
 	return 0;
 }

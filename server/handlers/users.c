@@ -36,6 +36,19 @@ struct json_object *user_json(const struct user_row *u)
 	return o;
 }
 
+/* An account change in the audit trail: the user as the API shows them before and after
+ * (never a password or its hash); a new password is recorded as the fact alone. */
+static int audit_user(struct http_req *r, struct db *db, const char *action,
+		      const struct user_row *before, const struct user_row *after, bool password)
+{
+	struct json_object *now = jspec_adopt(r->a, user_json(after));
+	if (password)
+		json_object_object_add(now, "password_changed", jbool(true));
+	const char *was =
+	    before ? jspec_dump(r->a, jspec_adopt(r->a, user_json(before)), NULL) : NULL;
+	return pg_audit(db, r->a, 0, 0, r->user->id, action, was, jspec_dump(r->a, now, NULL));
+}
+
 static const char *join(struct arena *a, const struct jstrv *v)
 {
 	struct abuf b;
@@ -55,16 +68,13 @@ int h_users_list(struct http_req *r, struct db *db)
 	int rc = pg_user_list(db, r->a, cursor, limit + 1, &rows);
 	if (rc < 0)
 		return rc;
-	struct json_object *items = json_object_new_array();
-	int n = rc > limit ? limit : rc;
-	for (int i = 0; i < n; i++)
-		json_object_array_add(items, user_json(&rows[i]));
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(
-	    o, "next_cursor",
-	    rc > limit ? jstr(arena_printf(r->a, "%lld", (long long)rows[n - 1].id)) : NULL);
-	reply_json(r, 200, o);
+	const char **docs = arena_alloc(r->a, sizeof(char *) * (size_t)(rc ? rc : 1));
+	const char **ids = arena_alloc(r->a, sizeof(char *) * (size_t)(rc ? rc : 1));
+	for (int i = 0; i < rc; i++) {
+		docs[i] = jspec_dump(r->a, jspec_adopt(r->a, user_json(&rows[i])), NULL);
+		ids[i] = arena_printf(r->a, "%lld", (long long)rows[i].id);
+	}
+	reply_list(r, docs, ids, rc, limit);
 	return 0;
 }
 
@@ -89,14 +99,43 @@ int h_users_create(struct http_req *r, struct db *db)
 	const char *password = NULL;
 	struct jstrv skills = {0, NULL};
 	const struct jfield spec[] = {
-	    {"login", J_STRING, true, false, 2, 64, NULL, &u.login, NULL},
-	    {"name", J_STRING, true, false, 1, 100, NULL, &u.name, NULL},
-	    {"role", J_ENUM, true, false, 0, 0, domain_roles, &u.role, NULL},
-	    {"password", J_STRING, true, false, 1, 1024, NULL, &password, NULL},
-	    {"phone", J_STRING, false, true, 1, 32, NULL, &u.phone, NULL},
-	    {"email", J_STRING, false, true, 3, 254, NULL, &u.email, NULL},
-	    {"team_id", J_ID, false, true, 0, 0, NULL, &u.team_id, NULL},
-	    {"skills", J_ENUM_ARRAY, false, false, 0, 0, domain_device_kinds, &skills, NULL},
+	    {.name = "login",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 2,
+	     .max = 64,
+	     .out = &u.login},
+	    {.name = "name",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 100,
+	     .out = &u.name},
+	    {.name = "role",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_roles,
+	     .out = &u.role},
+	    {.name = "password",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 1024,
+	     .out = &password},
+	    {.name = "phone",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 1,
+	     .max = 32,
+	     .out = &u.phone},
+	    {.name = "email",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 3,
+	     .max = 254,
+	     .out = &u.email},
+	    {.name = "team_id", .type = J_ID, .nullable = true, .out = &u.team_id},
+	    {.name = "skills", .type = J_ENUM_ARRAY, .enums = domain_device_kinds, .out = &skills},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -129,6 +168,8 @@ int h_users_create(struct http_req *r, struct db *db)
 	struct user_row row;
 	if ((rc = pg_user_get(db, r->a, id, &row)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	if ((rc = audit_user(r, db, "user.created", NULL, &row, false)) < 0)
+		return rc;
 	reply_json(r, 201, user_json(&row));
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/users/%lld", (long long)id));
 	return 0;
@@ -140,13 +181,9 @@ int h_users_get(struct http_req *r, struct db *db)
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
 	struct user_row row;
-	int rc = pg_user_get(db, r->a, id, &row);
-	if (rc < 0)
+	int rc = http_found(r, pg_user_get(db, r->a, id, &row), "user");
+	if (rc <= 0)
 		return rc;
-	if (rc == 0) {
-		reply_problem(r, ERR_NOT_FOUND, "no such user");
-		return 0;
-	}
 	reply_json(r, 200, user_json(&row));
 	return 0;
 }
@@ -162,14 +199,34 @@ int h_users_patch(struct http_req *r, struct db *db)
 	bool has_phone, has_email, has_team, has_skills, active = true, has_active;
 	int64_t team_id = 0;
 	const struct jfield spec[] = {
-	    {"name", J_STRING, false, false, 1, 100, NULL, &p.name, NULL},
-	    {"role", J_ENUM, false, false, 0, 0, domain_roles, &p.role, NULL},
-	    {"password", J_STRING, false, false, 1, 1024, NULL, &password, NULL},
-	    {"phone", J_STRING, false, true, 1, 32, NULL, &p.phone, &has_phone},
-	    {"email", J_STRING, false, true, 3, 254, NULL, &p.email, &has_email},
-	    {"team_id", J_ID, false, true, 0, 0, NULL, &team_id, &has_team},
-	    {"skills", J_ENUM_ARRAY, false, false, 0, 0, domain_device_kinds, &skills, &has_skills},
-	    {"active", J_BOOL, false, false, 0, 0, NULL, &active, &has_active},
+	    {.name = "name", .type = J_STRING, .min = 1, .max = 100, .out = &p.name},
+	    {.name = "role", .type = J_ENUM, .enums = domain_roles, .out = &p.role},
+	    {.name = "password", .type = J_STRING, .min = 1, .max = 1024, .out = &password},
+	    {.name = "phone",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 1,
+	     .max = 32,
+	     .out = &p.phone,
+	     .present = &has_phone},
+	    {.name = "email",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 3,
+	     .max = 254,
+	     .out = &p.email,
+	     .present = &has_email},
+	    {.name = "team_id",
+	     .type = J_ID,
+	     .nullable = true,
+	     .out = &team_id,
+	     .present = &has_team},
+	    {.name = "skills",
+	     .type = J_ENUM_ARRAY,
+	     .enums = domain_device_kinds,
+	     .out = &skills,
+	     .present = &has_skills},
+	    {.name = "active", .type = J_BOOL, .out = &active, .present = &has_active},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -180,12 +237,9 @@ int h_users_patch(struct http_req *r, struct db *db)
 		return 0;
 	}
 	struct user_row before;
-	int rc = pg_user_get(db, r->a, id, &before);
-	if (rc <= 0) {
-		if (rc == 0)
-			reply_problem(r, ERR_NOT_FOUND, "no such user");
+	int rc = http_found(r, pg_user_get(db, r->a, id, &before), "user");
+	if (rc <= 0)
 		return rc;
-	}
 	bool ok;
 	if (has_team && (rc = check_team(r, db, team_id, &ok)) < 0)
 		return rc;
@@ -220,6 +274,8 @@ int h_users_patch(struct http_req *r, struct db *db)
 	struct user_row row;
 	if ((rc = pg_user_get(db, r->a, id, &row)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
+	if ((rc = audit_user(r, db, "user.changed", &before, &row, password != NULL)) < 0)
+		return rc;
 	reply_json(r, 200, user_json(&row));
 	return 0;
 }

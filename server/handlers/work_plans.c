@@ -79,9 +79,9 @@ static int link_tickets(struct http_req *r, struct db *db, int64_t plan, const c
 		reply_invalid(r, field,
 			      "names a ticket that does not exist, is not yours to see "
 			      "or belongs to another plan");
-		return 0;
+		return HTTP_REPLIED;
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 int h_work_plans_create(struct http_req *r, struct db *db)
@@ -89,23 +89,37 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 	struct plan_new p = {0};
 	struct json_object *tickets = NULL;
 	bool has_tickets = false;
+	struct jtimestamp start = {0, NULL}, end = {0, NULL};
 	const struct jfield spec[] = {
-	    {"title", J_STRING, true, false, 1, 200, NULL, &p.title, NULL},
-	    {"description", J_STRING, true, false, 1, 8000, NULL, &p.description, NULL},
-	    {"team_id", J_ID, true, false, 0, 0, NULL, &p.team_id, NULL},
-	    {"division", J_STRING, false, true, 0, 200, NULL, &p.division, NULL},
-	    {"planned_start", J_TIME, false, true, 0, 0, NULL, &p.planned_start, NULL},
-	    {"planned_end", J_TIME, false, true, 0, 0, NULL, &p.planned_end, NULL},
-	    {"ticket_ids", J_ARRAY, false, false, 0, 0, NULL, &tickets, &has_tickets},
+	    {.name = "title",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 200,
+	     .out = &p.title},
+	    {.name = "description",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 8000,
+	     .out = &p.description},
+	    {.name = "team_id", .type = J_ID, .required = true, .out = &p.team_id},
+	    {.name = "division",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .max = 200,
+	     .out = &p.division},
+	    {.name = "planned_start", .type = J_TIMESTAMP, .nullable = true, .out = &start},
+	    {.name = "planned_end", .type = J_TIMESTAMP, .nullable = true, .out = &end},
+	    {.name = "ticket_ids", .type = J_ARRAY, .out = &tickets, .present = &has_tickets},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	if (p.planned_start && p.planned_end) {
-		time_t s, e;
-		util_parse_rfc3339(p.planned_start, &s);
-		util_parse_rfc3339(p.planned_end, &e);
-		if (e <= s) {
+	p.planned_start = start.text;
+	p.planned_end = end.text;
+	if (start.text && end.text) {
+		if (end.t <= start.t) {
 			reply_invalid(r, "planned_end", "must be after planned_start");
 			return 0;
 		}
@@ -133,14 +147,13 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 		return rc < 0 ? rc : DB_HARD;
 	if (n && (rc = link_tickets(r, db, id, lit, n, "ticket_ids")) <= 0)
 		return rc;
-	struct json_object *after = json_object_new_object();
+	struct json_object *after = jobj(r->a);
 	json_object_object_add(after, "status", jstr("draft"));
 	json_object_object_add(after, "team_id", jint(team.id));
 	if (n)
 		json_object_object_add(after, "ticket_ids", json_object_get(tickets));
 	rc = pg_case_audit(db, r->a, 0, id, 0, r->user->id, "work_plan.created", NULL,
 			   jspec_dump(r->a, after, NULL));
-	json_object_put(after);
 	if (rc < 0)
 		return rc;
 	reply_add_header(r, "Location",
@@ -155,9 +168,7 @@ int h_work_plans_get(struct http_req *r, struct db *db)
 		return 0;
 	struct viewer v;
 	viewer_of(r, &v);
-	int rc = pg_plan_visible(db, r->a, id, &v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such work plan");
+	int rc = http_found(r, pg_plan_visible(db, r->a, id, &v), "work plan");
 	if (rc <= 0)
 		return rc;
 	return reply_plan(r, db, id, 200);
@@ -168,13 +179,10 @@ static int plan_load(struct http_req *r, struct db *db, struct plan_row *p)
 {
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer v;
 	viewer_of(r, &v);
-	int rc = pg_plan_facts(db, r->a, id, &v, p);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such work plan");
-	return rc;
+	return http_found(r, pg_plan_facts(db, r->a, id, &v, p), "work plan");
 }
 
 static bool may_write(struct http_req *r, const struct plan_row *p)
@@ -190,7 +198,7 @@ int h_work_plan_tickets(struct http_req *r, struct db *db)
 {
 	struct json_object *tickets = NULL;
 	const struct jfield spec[] = {
-	    {"ticket_ids", J_ARRAY, true, false, 0, 0, NULL, &tickets, NULL},
+	    {.name = "ticket_ids", .type = J_ARRAY, .required = true, .out = &tickets},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -215,25 +223,23 @@ int h_work_plan_tickets(struct http_req *r, struct db *db)
 	}
 	if ((rc = link_tickets(r, db, p.id, lit, n, "ticket_ids")) <= 0)
 		return rc;
-	struct json_object *after = json_object_new_object();
+	struct json_object *after = jobj(r->a);
 	json_object_object_add(after, "ticket_ids", json_object_get(tickets));
 	rc = pg_case_audit(db, r->a, 0, p.id, 0, r->user->id, "work_plan.tickets", NULL,
 			   jspec_dump(r->a, after, NULL));
-	json_object_put(after);
 	if (rc < 0)
 		return rc;
 	return reply_plan(r, db, p.id, 200);
 }
 
 /* One step: load, who may, the order, write, audit, reply. extra: the step's
- * fields (taken). */
+ * fields (the arena's), or NULL. */
 static int plan_step(struct http_req *r, struct db *db, enum plan_step step,
 		     struct json_object *extra)
 {
 	struct plan_row p;
 	int rc = plan_load(r, db, &p);
 	if (rc <= 0) {
-		json_object_put(extra);
 		return rc;
 	}
 	bool decide = step == PSTEP_APPROVE || step == PSTEP_REJECT;
@@ -243,29 +249,25 @@ static int plan_step(struct http_req *r, struct db *db, enum plan_step step,
 		if (decide)
 			reply_problem(r, ERR_FORBIDDEN,
 				      "a lead of the plan's team or an admin decides on it");
-		json_object_put(extra);
 		return 0;
 	}
 	struct case_verdict v;
 	domain_plan_step(step, p.status, &v);
 	if (!v.ok) {
-		json_object_put(extra);
 		reply_problem(r, v.err,
 			      arena_printf(r->a, "the plan is %s: %s", p.status, v.detail));
 		return 0;
 	}
-	struct json_object *changes = extra ? extra : json_object_new_object();
+	struct json_object *changes = extra ? extra : jobj(r->a);
 	json_object_object_add(changes, "status", jstr(v.next));
 	const char *after = jspec_dump(r->a, changes, NULL);
-	json_object_put(changes);
 	if ((rc = pg_plan_step(db, r->a, p.id, after, r->user->id)) < 0)
 		return rc;
-	struct json_object *b = json_object_new_object();
+	struct json_object *b = jobj(r->a);
 	json_object_object_add(b, "status", jstr(p.status));
 	rc = pg_case_audit(db, r->a, 0, p.id, 0, r->user->id,
 			   arena_printf(r->a, "work_plan.%s", domain_plan_step_name(step)),
 			   jspec_dump(r->a, b, NULL), after);
-	json_object_put(b);
 	if (rc < 0)
 		return rc;
 	return reply_plan(r, db, p.id, 200);
@@ -291,12 +293,17 @@ int h_work_plan_reject(struct http_req *r, struct db *db)
 {
 	const char *reason = NULL;
 	const struct jfield spec[] = {
-	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
+	    {.name = "reason",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &reason},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct json_object *x = json_object_new_object();
+	struct json_object *x = jobj(r->a);
 	json_object_object_add(x, "reason", jstr(reason));
 	return plan_step(r, db, PSTEP_REJECT, x);
 }
@@ -313,12 +320,17 @@ int h_work_plan_complete(struct http_req *r, struct db *db)
 {
 	const char *report = NULL;
 	const struct jfield spec[] = {
-	    {"report", J_STRING, true, false, 1, 20000, NULL, &report, NULL},
+	    {.name = "report",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 20000,
+	     .out = &report},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
-	struct json_object *x = json_object_new_object();
+	struct json_object *x = jobj(r->a);
 	json_object_object_add(x, "report", jstr(report));
 	return plan_step(r, db, PSTEP_COMPLETE, x);
 }

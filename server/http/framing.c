@@ -68,7 +68,7 @@ static void refuse(struct http_req *r, enum err_id id, const char *detail)
 	reply_add_header(r, "Connection", "close");
 }
 
-bool http_framing_ok(struct http_req *r, const char *version)
+enum http_go http_framing_ok(struct http_req *r, const char *version)
 {
 	struct framing_scan s;
 	memset(&s, 0, sizeof s);
@@ -78,28 +78,28 @@ bool http_framing_ok(struct http_req *r, const char *version)
 
 	if (s.cl_conflict) {
 		refuse(r, ERR_BAD_FRAMING, "Content-Length is given twice with different values");
-		return false;
+		return HTTP_REPLIED;
 	}
 	if (s.te_count && s.first_cl) {
 		refuse(r, ERR_BAD_FRAMING,
 		       "Content-Length and Transfer-Encoding together; send one of them");
-		return false;
+		return HTTP_REPLIED;
 	}
 	if (s.te_count && !http11) {
 		refuse(r, ERR_BAD_FRAMING, "Transfer-Encoding is not allowed in HTTP/1.0");
-		return false;
+		return HTTP_REPLIED;
 	}
 	if (s.te_count > 1 || (s.te_count && strcasecmp(s.te, "chunked") != 0)) {
 		refuse(r, ERR_TRANSFER_CODING,
 		       arena_printf(r->a, "Transfer-Encoding \"%s\": only chunked is supported",
 				    s.te_count > 1 ? "(given twice)" : s.te));
-		return false;
+		return HTTP_REPLIED;
 	}
 	if (http11 && s.host_count != 1) {
 		refuse(r, ERR_BAD_HOST,
 		       s.host_count ? "the Host header is given more than once"
 				    : "an HTTP/1.1 request needs a Host header");
-		return false;
+		return HTTP_REPLIED;
 	}
-	return true;
+	return HTTP_GO;
 }

@@ -86,7 +86,7 @@ static struct guess_slot *slot_for(const char *addr, time_t now)
 	return stale;
 }
 
-bool http_guess_allowed(struct http_req *r)
+enum http_go http_guess_allowed(struct http_req *r)
 {
 	pthread_once(&guess_once, guess_load);
 	const char *addr = http_client_addr(r);
@@ -102,14 +102,14 @@ bool http_guess_allowed(struct http_req *r)
 		wait = (long)(s->window_start + GUESS_WINDOW_S - now);
 	pthread_mutex_unlock(&guess_mu);
 	if (wait <= 0)
-		return true;
+		return HTTP_GO;
 	reply_problem(r, ERR_RATE_LIMITED,
 		      arena_printf(r->a,
 				   "too many unknown codes from this address; try again in "
 				   "%ld seconds",
 				   wait));
 	reply_add_header(r, "Retry-After", arena_printf(r->a, "%ld", wait));
-	return false;
+	return HTTP_REPLIED;
 }
 
 void http_guess_record(struct http_req *r)

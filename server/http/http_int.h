@@ -5,8 +5,12 @@
 #ifndef FIELDD_HTTP_INT_H
 #define FIELDD_HTTP_INT_H
 
+#include "fieldd/http.h"
+
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct http_req;
@@ -71,6 +75,42 @@ void workers_stats(struct workers_stats *out);
 int workers_schema(int *version);
 
 uint64_t http_now_ms(void);
+
+/* ---- the request path, in the order a request meets it (daemon.c wires it) ---- */
+
+struct route;
+/* admit.c: the route table the server runs (borrowed) and the requests in progress */
+void http_admit_init(const struct route *routes, size_t n);
+const struct route *http_route_table(size_t *n);
+void http_inflight_enter(void);
+void http_inflight_leave(void);
+/* admit.c: everything decided from the head; sets a reply when the request stops here */
+void http_admit(struct http_req *r, const char *url);
+
+/* loop.c: the libmicrohttpd callbacks and the database workers' job */
+void http_loop_init(void);
+int http_db_pending(void); /* handed to the workers and not yet completed */
+enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				const char *method, const char *version, const char *upload,
+				size_t *upload_size, void **con_cls);
+void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		       enum MHD_RequestTerminationCode toe);
+void http_mhd_log(void *cls, const char *fmt, va_list ap);
+void http_db_job(struct http_req *r);
+void http_db_drop(struct http_req *r);
+
+/* auth.c: HTTP_GO when the request may go on; HTTP_REPLIED: 401/403/503 set */
+enum http_go http_authenticate(struct http_req *r);
+
+/* txn.c: the JSON body tokenized and the handler run in its transaction */
+void http_run(struct http_req *r);
+
+/* respond.c: queues the reply that is set, with the common headers, gzipped if it pays */
+enum MHD_Result http_respond(struct http_req *r);
+
+/* keeper.c: the housekeeping thread */
+void http_keeper_start(void);
+void http_keeper_stop(void);
 
 struct arena;
 /* gzip.c: Accept-Encoding names gzip (or *) with a q-value above 0. */

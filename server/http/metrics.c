@@ -41,12 +41,14 @@ void http_metrics_record(int route_index, int status, uint64_t us)
 
 static const char *route_label(int row, const char **method)
 {
-	if (row == MAX_ROUTES || (size_t)row >= http_nroutes) {
+	size_t nroutes;
+	const struct route *routes = http_route_table(&nroutes); /* admit.c */
+	if (row == MAX_ROUTES || (size_t)row >= nroutes) {
 		*method = "";
 		return "unmatched";
 	}
-	*method = http_routes[row].method;
-	return http_routes[row].pattern;
+	*method = routes[row].method;
+	return routes[row].pattern;
 }
 
 void http_metrics_render(struct abuf *b)
@@ -107,7 +109,11 @@ void http_metrics_render(struct abuf *b)
 		    route, total);
 	}
 	struct db_pool_stats ps;
+	struct conn_stats cs;
+	struct workers_stats ws;
 	db_pool_stats(&ps);
+	conn_stats(&cs); /* conn.c */
+	workers_stats(&ws);
 	abuf_addf(b,
 		  "# HELP fieldd_db_connections Open database connections (one per worker).\n"
 		  "# TYPE fieldd_db_connections gauge\nfieldd_db_connections %ld\n"
@@ -122,12 +128,8 @@ void http_metrics_render(struct abuf *b)
 		  "# TYPE fieldd_http_open_connections gauge\nfieldd_http_open_connections %d\n"
 		  "# HELP fieldd_http_inflight_requests Requests being handled.\n"
 		  "# TYPE fieldd_http_inflight_requests gauge\nfieldd_http_inflight_requests %d\n",
-		  ps.connections, ps.reconnects, ps.failures, ps.retries, http_open_connections(),
-		  http_inflight());
-	struct conn_stats cs;
-	struct workers_stats ws;
-	conn_stats(&cs);
-	workers_stats(&ws);
+		  ps.connections, ps.reconnects, ps.failures, ps.retries, cs.open,
+		  http_inflight() /* admit.c */);
 	abuf_addf(b,
 		  "# HELP fieldd_http_refused_total Connections answered 503 by the acceptor.\n"
 		  "# TYPE fieldd_http_refused_total counter\n"

@@ -63,8 +63,7 @@ void reply_empty(struct http_req *r, int status)
 void reply_json(struct http_req *r, int status, struct json_object *o)
 {
 	size_t len;
-	const char *s = jspec_dump(r->a, o, &len);
-	json_object_put(o);
+	const char *s = jspec_dump(r->a, jspec_adopt(r->a, o), &len);
 	reply_raw(r, status, "application/json", s, len);
 }
 
@@ -82,8 +81,8 @@ static void problem(struct http_req *r, enum err_id id, const char *code, const 
 	json_object_object_add(o, "code", json_object_new_string(c));
 	if (detail)
 		json_object_object_add(o, "detail", json_object_new_string(detail));
-	if (errors)
-		json_object_object_add(o, "errors", errors);
+	if (errors) /* the caller's errors are the arena's; the problem holds its own reference */
+		json_object_object_add(o, "errors", json_object_get(jspec_adopt(r->a, errors)));
 	json_object_object_add(o, "request_id", json_object_new_string(r->id));
 	size_t len;
 	const char *s = jspec_dump(r->a, o, &len);
@@ -140,18 +139,27 @@ void reply_add_header(struct http_req *r, const char *name, const char *value)
 	r->headers = h;
 }
 
-bool http_parse_body(struct http_req *r, const struct jfield *spec)
+enum http_go http_parse_body(struct http_req *r, const struct jfield *spec)
 {
-	struct json_object *errors = json_object_new_array();
-	if (jspec_parse(r->a, r->json, spec, errors)) {
-		json_object_put(errors);
-		return true;
-	}
+	struct json_object *errors = jarr(r->a);
+	if (jspec_parse(r->a, r->json, spec, errors))
+		return HTTP_GO;
 	reply_invalid_list(r, errors);
-	return false;
+	return HTTP_REPLIED;
 }
 
-bool http_limit(struct http_req *r, int def, int max, int *limit)
+int http_found(struct http_req *r, int rc, const char *what)
+{
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		reply_problem(r, ERR_NOT_FOUND, arena_printf(r->a, "no such %s", what));
+		return HTTP_REPLIED;
+	}
+	return HTTP_GO;
+}
+
+enum http_go http_limit(struct http_req *r, int def, int max, int *limit)
 {
 	const char *l = http_query(r, "limit");
 	*limit = def;
@@ -160,24 +168,24 @@ bool http_limit(struct http_req *r, int def, int max, int *limit)
 		if (util_parse_id(l, &v) < 0 || v > max) {
 			reply_problem(r, ERR_BAD_QUERY,
 				      arena_printf(r->a, "limit must be from 1 to %d", max));
-			return false;
+			return HTTP_REPLIED;
 		}
 		*limit = (int)v;
 	}
-	return true;
+	return HTTP_GO;
 }
 
-bool http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
+enum http_go http_page(struct http_req *r, int def, int max, int *limit, int64_t *cursor)
 {
 	const char *c = http_query(r, "cursor");
 	*cursor = 0;
 	if (!http_limit(r, def, max, limit))
-		return false;
+		return HTTP_REPLIED;
 	if (c && *c && util_parse_id(c, cursor) < 0) {
 		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
-		return false;
+		return HTTP_REPLIED;
 	}
-	return true;
+	return HTTP_GO;
 }
 
 void reply_doc(struct http_req *r, int status, const char *doc)
@@ -185,30 +193,41 @@ void reply_doc(struct http_req *r, int status, const char *doc)
 	reply_raw(r, status, "application/json", doc, strlen(doc));
 }
 
-void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit)
+void reply_list(struct http_req *r, const char *const *docs, const char *const *ids, int n,
+		int limit)
 {
 	struct abuf b;
 	abuf_init(&b, r->a);
 	abuf_adds(&b, "{\"items\":[");
-	int n = rows->n > limit ? limit : rows->n;
-	for (int i = 0; i < n; i++) {
+	int shown = n > limit ? limit : n;
+	for (int i = 0; i < shown; i++) {
 		if (i)
 			abuf_adds(&b, ",");
-		abuf_adds(&b, db_val(rows, i, "doc"));
+		abuf_adds(&b, docs[i]);
 	}
 	abuf_adds(&b, "],\"next_cursor\":");
-	if (rows->n > limit)
-		abuf_addf(&b, "\"%s\"}", db_val(rows, n - 1, "id"));
+	if (n > limit) /* an id: digits only, nothing to escape */
+		abuf_addf(&b, "\"%s\"}", ids[shown - 1]);
 	else
 		abuf_adds(&b, "null}");
 	reply_raw(r, 200, "application/json", b.buf, b.len);
 }
 
+void reply_doc_list(struct http_req *r, const struct db_rows *rows, int limit)
+{
+	const char **docs = arena_alloc(r->a, sizeof(char *) * (size_t)(rows->n ? rows->n : 1));
+	const char **ids = arena_alloc(r->a, sizeof(char *) * (size_t)(rows->n ? rows->n : 1));
+	for (int i = 0; i < rows->n; i++) {
+		docs[i] = db_val(rows, i, "doc");
+		ids[i] = db_val(rows, i, "id");
+	}
+	reply_list(r, docs, ids, rows->n, limit);
+}
+
 const char *json_doc_with(struct arena *a, const char *doc, const char *key, struct json_object *o)
 {
 	size_t len;
-	const char *val = o ? jspec_dump(a, o, &len) : "null";
-	json_object_put(o);
+	const char *val = o ? jspec_dump(a, jspec_adopt(a, o), &len) : "null";
 	size_t n = strlen(doc);
 	while (n && doc[n - 1] != '}')
 		n--;

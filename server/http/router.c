@@ -44,11 +44,6 @@ static int match(const char *pat, const char *path, const char **starts, size_t 
 	return 1;
 }
 
-int router_path_matches(const char *pattern, const char *path)
-{
-	return match(pattern, path, NULL, NULL, NULL);
-}
-
 enum router_result router_match(struct arena *a, const struct route *table, size_t n,
 				const char *method, const char *path, int *index,
 				const char **params, int *nparams, char *allow, size_t allowlen)

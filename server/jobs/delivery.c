@@ -179,8 +179,9 @@ static void *worker_main(void *arg)
 				/* past half the lease, give the rest back rather than risk a
 				 * second worker sending them alongside us */
 				bool late = util_now_us() - t0 > (uint64_t)dcfg.lease_s * 500000u;
+				/* one not given back is claimed again when its lease ends */
 				if (late || atomic_load(&stopping))
-					pg_outbox_release(db, a, items[i].id);
+					db_ignore(pg_outbox_release(db, a, items[i].id));
 				else
 					deliver(db, a, &items[i]);
 			}

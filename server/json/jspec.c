@@ -10,9 +10,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_doc(void *p)
+/* ---- JSON owned by an arena ---- */
+
+/* The mark on an object or array an arena owns (json-c's userdata; doubles use theirs). */
+static const char arena_owned = 'a';
+
+static bool owned(struct json_object *o)
+{
+	return o && json_object_get_userdata(o) == (void *)&arena_owned;
+}
+
+static void put_json(void *p)
 {
 	json_object_put(p);
+}
+
+struct json_object *jspec_adopt(struct arena *a, struct json_object *o)
+{
+	if (!o || owned(o))
+		return o;
+	if (json_object_is_type(o, json_type_object) || json_object_is_type(o, json_type_array))
+		json_object_set_userdata(o, (void *)&arena_owned, NULL);
+	arena_defer(a, put_json, o);
+	return o;
+}
+
+struct json_object *jspec_ref(struct json_object *o)
+{
+	return owned(o) ? json_object_get(o) : o;
+}
+
+struct json_object *jobj(struct arena *a)
+{
+	return jspec_adopt(a, json_object_new_object());
+}
+
+struct json_object *jarr(struct arena *a)
+{
+	return jspec_adopt(a, json_object_new_array());
 }
 
 static bool all_finite(struct json_object *o)
@@ -334,7 +369,7 @@ struct json_object *jspec_tokenize(struct arena *a, const char *buf, size_t len,
 			return NULL;
 		}
 	}
-	arena_defer(a, put_doc, o);
+	arena_defer(a, put_json, o);
 	return o;
 }
 
@@ -433,6 +468,7 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 	switch (f->type) {
 	case J_STRING:
 	case J_TIME:
+	case J_TIMESTAMP:
 	case J_ENUM: {
 		if (!json_object_is_type(v, json_type_string)) {
 			add_err(errors, f->name, "must be a string");
@@ -445,7 +481,9 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 				arena_printf(a, "must be one of: %s", enum_list(a, f->enums)));
 			return false;
 		}
-		if (f->type == J_TIME && !jspec_is_rfc3339(s)) {
+		time_t instant = 0;
+		if ((f->type == J_TIME || f->type == J_TIMESTAMP) &&
+		    (!jspec_is_rfc3339(s) || util_parse_rfc3339(s, &instant) < 0)) {
 			add_err(errors, f->name,
 				"must be an RFC 3339 date-time with offset, e.g. "
 				"2026-11-23T10:00:00+09:00");
@@ -466,6 +504,12 @@ static bool parse_one(struct arena *a, const struct jfield *f, struct json_objec
 						     (long long)f->max));
 				return false;
 			}
+		}
+		if (f->type == J_TIMESTAMP) {
+			struct jtimestamp *ts = f->out;
+			ts->t = instant;
+			ts->text = arena_strdup(a, s);
+			return true;
 		}
 		*(const char **)f->out = arena_strdup(a, s);
 		return true;

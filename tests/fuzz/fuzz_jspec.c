@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool b = false, present = false;
 		struct jstrv sv = {0, NULL}, ev = {0, NULL};
 		struct json_object *o = NULL, *arr = NULL, *any = NULL;
+		struct jtimestamp ts = {0, NULL};
 		const struct jfield spec[] = {
 		    {"s", J_STRING, false, true, 1, 10, NULL, &s, &present},
 		    {"i", J_INT, false, false, -5, 5, NULL, &i, NULL},
@@ -31,14 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    {"ev", J_ENUM_ARRAY, false, false, 0, 0, kinds, &ev, NULL},
 		    {"sv", J_STRING_ARRAY, false, false, 1, 5, NULL, &sv, NULL},
 		    {"t", J_TIME, false, false, 0, 0, NULL, &t, NULL},
+		    {.name = "ts", .type = J_TIMESTAMP, .nullable = true, .out = &ts},
 		    {"o", J_OBJECT, false, false, 0, 0, NULL, &o, NULL},
 		    {"arr", J_ARRAY, false, false, 0, 0, NULL, &arr, NULL},
 		    {"any", J_ANY, false, true, 0, 0, NULL, &any, NULL},
 		    JSPEC_END,
 		};
-		struct json_object *errors = json_object_new_array();
-		jspec_parse(a, doc, spec, errors);
-		json_object_put(errors);
+		jspec_parse(a, doc, spec, jarr(a));
 		jspec_dump(a, doc, NULL);
 	}
 	arena_free(a);

@@ -554,6 +554,49 @@ class AccountChanges(ProblemAssertions, unittest.TestCase):
             S.sql("UPDATE users SET role = 'admin' WHERE id = %d" % admin)
             S.sql("UPDATE users SET role = 'lead' WHERE id = %d" % b["id"])
 
+    def test_account_and_team_changes_are_in_the_audit_trail(self):
+        """Who made or changed an account or a team, and what it was before: one audit row
+        each, in the same transaction, and never a password or its hash."""
+        def audit(action, subject):
+            return S.sql("SELECT coalesce(actor_id, 0), coalesce(before::text, ''), after::text"
+                         " FROM audit_events WHERE action = '%s' AND (after->>'id')::bigint = %d"
+                         % (action, subject))
+        # the first admin came from the command line: no actor, the login and the role
+        row = audit("user.created", S.admin_id)
+        self.assertTrue(row.startswith("0||"), row)
+        self.assertIn('"via": "command line"', row)
+        self.assertIn('"role": "admin"', row)
+        secret = "audited-password-77"
+        SECRETS.add(secret)
+        u = S.create_user(TOK["admin"], "audited", "engineer", password=secret)
+        actor, before, after = audit("user.created", u["id"]).split("|")
+        self.assertEqual((int(actor), before), (S.admin_id, ""))
+        self.assertIn('"login": "audited"', after)
+        r = self.patch(u["id"], {"name": "Renamed", "password": secret + "-2"})
+        self.assertEqual(r.status, 200, r.text)
+        actor, before, after = audit("user.changed", u["id"]).split("|")
+        self.assertEqual(int(actor), S.admin_id)
+        self.assertIn('"name": "Audited"', before)
+        self.assertIn('"name": "Renamed"', after)
+        self.assertIn('"password_changed": true', after)
+        lead = S.create_user(TOK["admin"], "audit-lead", "lead")
+        r = S.request("POST", "/api/v1/teams", body={"name": "감사팀", "lead_id": lead["id"]},
+                      token=TOK["admin"])
+        self.assertEqual(r.status, 201, r.text)
+        actor, _, after = audit("team.created", r.json()["id"]).split("|")
+        self.assertEqual(int(actor), S.admin_id)
+        self.assertIn('"lead_id": %d' % lead["id"], after)
+        # a refused change leaves no row
+        n = S.sql("SELECT count(*) FROM audit_events WHERE action = 'user.changed'")
+        self.assertProblem(self.patch(u["id"], {"role": "wizard"}), 422, "validation_failed")
+        self.assertEqual(S.sql("SELECT count(*) FROM audit_events WHERE action = 'user.changed'"),
+                         n)
+        trail = S.sql("SELECT string_agg(coalesce(before::text, '') || after::text, ' ')"
+                      " FROM audit_events WHERE action LIKE 'user.%' OR action LIKE 'team.%'")
+        self.assertNotIn(secret, trail)
+        self.assertNotIn("password_hash", trail)
+        self.assertNotIn("$argon2", trail)
+
     def test_patch_of_unknown_user_is_404(self):
         self.assertProblem(self.patch(987654, {"name": "x"}), 404, "not_found")
 

@@ -206,7 +206,6 @@ static void test_real_every_row_reachable(void)
 			snprintf(want, sizeof want, "p%d", k);
 			CHECK_STR_EQ(m.params[k], want);
 		}
-		CHECK(router_path_matches(rt->pattern, path));
 	}
 }
 
@@ -388,15 +387,22 @@ static void test_local_allow(void)
 	CHECK_STR_EQ(m.allow, "");
 }
 
+/* pattern alone, as a one-row table: does it match path? */
+static bool path_matches(const char *pattern, const char *path)
+{
+	const struct route one[] = {{.method = "GET", .pattern = pattern, .tx = TX_NONE}};
+	return run(one, 1, "GET", path).res == ROUTER_FOUND;
+}
+
 static void test_path_matches(void)
 {
-	CHECK(router_path_matches("/api/v1/users/{id}", "/api/v1/users/1"));
-	CHECK(!router_path_matches("/api/v1/users/{id}", "/api/v1/users"));
-	CHECK(!router_path_matches("/api/v1/users/{id}", "/api/v1/users/"));
-	CHECK(router_path_matches("/cal/{token}.ics", "/cal/t.ics"));
-	CHECK(!router_path_matches("/cal/{token}.ics", "/cal/.ics"));
-	CHECK(router_path_matches("/healthz", "/healthz"));
-	CHECK(!router_path_matches("/healthz", "/healthz/"));
+	CHECK(path_matches("/api/v1/users/{id}", "/api/v1/users/1"));
+	CHECK(!path_matches("/api/v1/users/{id}", "/api/v1/users"));
+	CHECK(!path_matches("/api/v1/users/{id}", "/api/v1/users/"));
+	CHECK(path_matches("/cal/{token}.ics", "/cal/t.ics"));
+	CHECK(!path_matches("/cal/{token}.ics", "/cal/.ics"));
+	CHECK(path_matches("/healthz", "/healthz"));
+	CHECK(!path_matches("/healthz", "/healthz/"));
 }
 
 static void setup_and(void (*fn)(void), const char *name)
