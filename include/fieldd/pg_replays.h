@@ -24,23 +24,26 @@ struct replay_failure_new {
 /* Stores the report, with the ticket and visit its path names; a second report
  * of the same key by the same person changes nothing. *id the report, *created
  * whether this call made it. */
-int pg_replay_failure_insert(struct db *db, struct arena *a, const struct replay_failure_new *f,
-			     int64_t *id, bool *created);
+DB_CHECK int pg_replay_failure_insert(struct db *db, struct arena *a,
+				      const struct replay_failure_new *f, int64_t *id,
+				      bool *created);
 /* The report's document when v may see it (0 rows otherwise). */
-int pg_replay_failure_doc(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
-			  const char **doc);
+DB_CHECK int pg_replay_failure_doc(struct db *db, struct arena *a, int64_t id,
+				   const struct viewer *v, const char **doc);
 struct replay_failure_filter {
 	const char *state;		/* "open", "handled" or NULL for both */
 	int64_t engineer_id, ticket_id; /* 0 = any */
 };
 /* Newest first, what v may see: (id, doc) rows; cursor 0 = from the newest. */
-int pg_replay_failure_list(struct db *db, struct arena *a, const struct replay_failure_filter *f,
-			   const struct viewer *v, int64_t cursor, int limit, struct db_rows *rows);
+DB_CHECK int pg_replay_failure_list(struct db *db, struct arena *a,
+				    const struct replay_failure_filter *f, const struct viewer *v,
+				    int64_t cursor, int limit, struct db_rows *rows);
 /* Locks the report when v may see it: 0 rows otherwise; *handled whether it is. */
-int pg_replay_failure_lock(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
-			   bool *handled, int64_t *ticket, int64_t *visit);
+DB_CHECK int pg_replay_failure_lock(struct db *db, struct arena *a, int64_t id,
+				    const struct viewer *v, bool *handled, int64_t *ticket,
+				    int64_t *visit);
 /* Marks it handled by actor with note (NULL: none) and writes the audit event. */
-int pg_replay_failure_handle(struct db *db, struct arena *a, int64_t id, int64_t actor,
-			     const char *note);
+DB_CHECK int pg_replay_failure_handle(struct db *db, struct arena *a, int64_t id, int64_t actor,
+				      const char *note);
 
 #endif
