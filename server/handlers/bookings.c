@@ -38,19 +38,6 @@ static int propose(struct http_req *r, struct db *db, const struct ticket_facts 
 	return 0;
 }
 
-struct json_object *booking_proposal_json(struct http_req *r, const struct dsp_proposal *p)
-{
-	if (!p->found)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "engineer_id", jint(p->engineer_id));
-	json_object_object_add(o, "lead_id", p->lead_id ? jint(p->lead_id) : NULL);
-	json_object_object_add(o, "start", jstr(util_rfc3339(r->a, p->start)));
-	json_object_object_add(o, "end", jstr(util_rfc3339(r->a, p->end)));
-	json_object_object_add(o, "meets_due", jbool(p->meets_due));
-	return o;
-}
-
 /* Queues the reply for a refusal of the domain: 422 naming the field, or the rule's error. */
 static void refuse(struct http_req *r, const struct rule_verdict *v)
 {

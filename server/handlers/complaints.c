@@ -206,9 +206,11 @@ int h_complaints_create(struct http_req *r, struct db *db)
 	json_object_object_add(pl, "channel", jstr(c.channel));
 	if ((rc = notify_customer(r, db, id, "complaint_received", pl, &nid)) < 0)
 		return rc;
-	reply_add_header(r, "Location",
-			 arena_printf(r->a, "/api/v1/complaints/%lld", (long long)id));
-	return reply_complaint(r, db, id, 201);
+	rc = reply_complaint(r, db, id, 201);
+	if (rc == 0) /* after the reply: a reply starts with no headers */
+		reply_add_header(r, "Location",
+				 arena_printf(r->a, "/api/v1/complaints/%lld", (long long)id));
+	return rc;
 }
 
 int h_complaints_get(struct http_req *r, struct db *db)

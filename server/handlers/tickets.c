@@ -52,6 +52,20 @@ static struct viewer staff_viewer(struct http_req *r)
 	return v;
 }
 
+/* The proposal made at intake, as the reply shows it (NULL: none found). */
+static struct json_object *proposal_json(struct http_req *r, const struct dsp_proposal *p)
+{
+	if (!p->found)
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "engineer_id", jint(p->engineer_id));
+	json_object_object_add(o, "lead_id", p->lead_id ? jint(p->lead_id) : NULL);
+	json_object_object_add(o, "start", jstr(util_rfc3339(r->a, p->start)));
+	json_object_object_add(o, "end", jstr(util_rfc3339(r->a, p->end)));
+	json_object_object_add(o, "meets_due", jbool(p->meets_due));
+	return o;
+}
+
 int h_tickets_create(struct http_req *r, struct db *db)
 {
 	struct ticket_new t = {0};
@@ -129,7 +143,7 @@ int h_tickets_create(struct http_req *r, struct db *db)
 	const char *number, *doc;
 	if ((rc = pg_ticket_create(db, r->a, &t, &id, &number, &doc)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
-	reply_doc(r, 201, json_doc_with(r->a, doc, "proposal", booking_proposal_json(r, &p)));
+	reply_doc(r, 201, json_doc_with(r->a, doc, "proposal", proposal_json(r, &p)));
 	reply_add_header(r, "Location", arena_printf(r->a, "/api/v1/tickets/%lld", (long long)id));
 	return 0;
 }

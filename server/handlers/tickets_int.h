@@ -34,8 +34,6 @@ struct propose_opts {
 	int64_t only_engineer;
 	time_t start, end; /* 0: free */
 };
-/* The proposal as the reply shows it; NULL when nothing was found. */
-struct json_object *booking_proposal_json(struct http_req *r, const struct dsp_proposal *p);
 /* A window given by the caller (both ends or neither): true when it may stand, else a
  * 422 naming the field is queued. */
 bool booking_window(struct http_req *r, const char *s, const char *e, time_t *start, time_t *end);

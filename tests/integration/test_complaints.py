@@ -82,6 +82,12 @@ RESOLVE = {"action": "사과 전화와 재방문 수리", "training_required": F
 
 
 class Steps(Base):
+    def test_created_complaint_names_its_location(self):
+        r = W.call("POST", "/complaints", {"channel": "phone", "description": "연락이 늦었습니다",
+                                            "customer_id": W.CUST["staff"]}, "dispatcher")
+        self.assertEqual(r.status, 201, r.text[:600])
+        self.assertEqual(r.headers.get("Location"), "/api/v1/complaints/%d" % r.json()["id"])
+
     def test_five_steps_in_order(self):
         t = W.ticket_with_visit("eng_a", customer="mail")
         c = self.complaint(ticket_id=t["id"], channel="web", result_channel="email",
