@@ -115,16 +115,17 @@ class DatabaseDown(ProblemAssertions, unittest.TestCase):
     def test_stale_connections_are_replaced_without_a_503(self):
         # Every worker holds a connection; PostgreSQL restarts while fieldd is idle, so each
         # worker's next query meets a dead connection: it must reconnect, not answer 503.
-        # fieldd hands connections to its workers by socket number, so 16 client
-        # connections open at the same time reach every worker.
+        # A request goes to the worker that went idle last, so 16 requests sent at once
+        # (each before any answer is read) keep every worker busy.
         def on_every_worker():
             conns = [http.client.HTTPConnection("127.0.0.1", S.server.port, timeout=10) for _ in range(16)]
             try:
                 for c in conns:
                     c.connect()
-                statuses = []
                 for c in conns:
                     c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + TOKEN})
+                statuses = []
+                for c in conns:
                     r = c.getresponse()
                     r.read()
                     statuses.append(r.status)
@@ -136,7 +137,14 @@ class DatabaseDown(ProblemAssertions, unittest.TestCase):
         for mode in ("fast", "immediate"):
             with self.subTest(mode=mode):
                 self.assertEqual(on_every_worker(), [200] * 16)
-                m = S.request("GET", "/metrics").text
+                # every worker holds a connection again (an idle one reconnects within
+                # its one-second tick after the previous restart)
+                deadline = time.monotonic() + 10
+                while True:
+                    m = S.request("GET", "/metrics").text
+                    if metric_value(m, "fieldd_db_connections") >= 4 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
                 self.assertGreaterEqual(metric_value(m, "fieldd_db_connections"), 4, m)
                 S.cluster.restart(mode)
                 self.assertEqual(on_every_worker(), [200] * 16)
