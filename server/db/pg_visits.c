@@ -224,13 +224,19 @@ int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket, int
 	return rc;
 }
 
-/* Windows overlapping [from, to); the person as engineer or lead. */
-/* Keyset paging on (starts_at, id): the cursor is "<epoch>_<id>" of the last row. */
+/*
+ * Windows overlapping [from, to); the person as engineer or lead. Keyset paging on
+ * (starts_at, id): the cursor ($1) is the id of the last visit of the previous page,
+ * like every other list's, and the statement reads that visit's start -- only when the
+ * caller may see it: a cursor naming a visit that does not exist or is not theirs gives
+ * an empty page and tells nothing of it. (The two statements below spell the same
+ * cursor condition: tests/bench/dispatch.sh reads q_visit_list_person's text.)
+ */
 DB_STMT(q_visit_list,
-	"SELECT extract(epoch FROM v.starts_at)::bigint || '_' || v.id AS id,"
+	"SELECT v.id::text AS id,"
 	" visit_doc(v)::text AS doc FROM visits v"
-	" WHERE ($1::text IS NULL OR (v.starts_at, v.id) >"
-	"  (to_timestamp(split_part($1, '_', 1)::bigint), split_part($1, '_', 2)::bigint))"
+	" WHERE ($1::bigint IS NULL OR (v.starts_at, v.id) > (SELECT c.starts_at, c.id"
+	" FROM visits c WHERE c.id = $1::bigint AND visit_visible(c, $6::bigint, $7, $8::bigint)))"
 	" AND ($3::bigint IS NULL OR $3::bigint IN (v.engineer_id, v.lead_id))"
 	" AND ($4::timestamptz IS NULL OR v.ends_at > $4::timestamptz)"
 	" AND ($5::timestamptz IS NULL OR v.starts_at < $5::timestamptz)"
@@ -244,10 +250,10 @@ DB_STMT(q_visit_list,
  * migration 0005), so one that ends after $4 starts after $4 - 10 hours.
  */
 DB_STMT(q_visit_list_person,
-	"SELECT extract(epoch FROM v.starts_at)::bigint || '_' || v.id AS id,"
+	"SELECT v.id::text AS id,"
 	" visit_doc(v)::text AS doc FROM visits v"
-	" WHERE ($1::text IS NULL OR (v.starts_at, v.id) >"
-	"  (to_timestamp(split_part($1, '_', 1)::bigint), split_part($1, '_', 2)::bigint))"
+	" WHERE ($1::bigint IS NULL OR (v.starts_at, v.id) > (SELECT c.starts_at, c.id"
+	" FROM visits c WHERE c.id = $1::bigint AND visit_visible(c, $6::bigint, $7, $8::bigint)))"
 	" AND (v.engineer_id = $3::bigint OR v.lead_id = $3::bigint)"
 	" AND v.ends_at > $4::timestamptz AND v.starts_at < $5::timestamptz"
 	" AND v.starts_at > $4::timestamptz - interval '10 hours'"
@@ -255,11 +261,12 @@ DB_STMT(q_visit_list_person,
 	" ORDER BY v.starts_at, v.id LIMIT $2::int");
 
 int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from, const char *to,
-		  const struct viewer *v, const char *cursor, int limit, struct db_rows *rows)
+		  const struct viewer *v, int64_t cursor, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, person && from && to ? &q_visit_list_person : &q_visit_list, rows,
-		       DB_ARGS(cursor, db_param_int(a, limit), db_param_id(a, person), from, to,
-			       db_param_int(a, v->id), v->role, db_param_id(a, v->team_id)));
+		       DB_ARGS(db_param_id(a, cursor), db_param_int(a, limit),
+			       db_param_id(a, person), from, to, db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id)));
 }
 
 /*

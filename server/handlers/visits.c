@@ -21,15 +21,9 @@
 static int list(struct http_req *r, struct db *db, int64_t person, const char *from, const char *to)
 {
 	int limit;
-	const char *cursor = http_query(r, "cursor");
-	long long ce, ci;
-	char tail;
-	if (!http_limit(r, 100, 500, &limit))
+	int64_t cursor;
+	if (!http_page(r, 100, 500, &limit, &cursor))
 		return 0;
-	if (cursor && (sscanf(cursor, "%lld_%lld%c", &ce, &ci, &tail) != 2 || ce < 0 || ci <= 0)) {
-		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
-		return 0;
-	}
 	struct viewer v;
 	viewer_of(r, &v);
 	struct db_rows rows;
