@@ -166,7 +166,6 @@ DB_CHECK int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
 struct intake_facts {
 	bool fault_known;
 	const char *kind;
-	int64_t owner_id;
 	const char *rank;
 	bool vip_override;
 	int prior_same_faults;

@@ -17,7 +17,7 @@
  * tickets' newest index pages, taken by the foreign-key checks of every intake's
  * audit event, made concurrent intakes abort one another.)
  */
-DB_STMT(q_intake_device, "SELECT d.kind, d.customer_id FROM devices d WHERE d.id = $1::bigint"
+DB_STMT(q_intake_device, "SELECT d.kind FROM devices d WHERE d.id = $1::bigint"
 			 " FOR UPDATE");
 
 /*
@@ -57,10 +57,8 @@ int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t c
 	int rc = db_exec(db, a, &q_intake_device, &dev, DB_ARGS(db_param_int(a, device_id)));
 	if (rc < 0)
 		return rc;
-	if (rc > 0) {
+	if (rc > 0)
 		out->kind = db_val(&dev, 0, "kind");
-		out->owner_id = db_int(&dev, 0, "customer_id");
-	}
 	rc = db_exec(db, a, &q_intake_facts, &rows,
 		     DB_ARGS(db_param_int(a, device_id), db_param_int(a, customer_id), fault,
 			     db_param_int(a, window_days), out->kind));
