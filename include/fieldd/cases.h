@@ -11,13 +11,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The statuses, in the order of their words in domain_complaint_statuses[] and
+ * domain_plan_statuses[]. db parses the column into the enum when it reads a row
+ * (an unknown word is DB_HARD) and writes the word back with *_status_name(). */
+enum complaint_status { CS_RECEIVED, CS_ANALYSED, CS_RESOLVED, CS_NOTIFIED, CS_CLOSED, CS__COUNT };
+enum plan_status {
+	PS_DRAFT,
+	PS_SUBMITTED,
+	PS_APPROVED,
+	PS_REJECTED,
+	PS_IN_PROGRESS,
+	PS_COMPLETED,
+	PS__COUNT
+};
+
 /* A step's verdict: allowed, or refused with the error id (ERR_STEP_ORDER out of order,
  * ERR_PLAN_NOT_APPROVED, ERR_TRAINING_STAFF_REQUIRED). */
 struct case_verdict {
 	bool ok;
 	enum err_id err;    /* when refused */
 	const char *detail; /* static */
-	const char *next;   /* the status after the step (static) */
+	/* the status after the step: complaint for a complaint's steps, plan for a plan's */
+	union {
+		enum complaint_status complaint;
+		enum plan_status plan;
+	} next;
 };
 
 /* ---- complaints (R13) ----
@@ -27,7 +45,7 @@ struct case_verdict {
  */
 enum complaint_step { CSTEP_ANALYSE, CSTEP_RESOLVE, CSTEP_NOTIFY, CSTEP_FEEDBACK };
 
-extern const char *const domain_complaint_statuses[]; /* NULL-terminated */
+extern const char *const domain_complaint_statuses[]; /* NULL-terminated, enum order */
 extern const char *const domain_complaint_channels[]; /* what the desk may record */
 extern const char *const domain_compensation_kinds[]; /* voucher */
 #define DOMAIN_COMPENSATION_DEFAULT_KRW 10000	      /* R13: a 10,000 KRW voucher */
@@ -35,7 +53,11 @@ extern const char *const domain_compensation_kinds[]; /* voucher */
 /* A survey rating at or below this opens a complaint for the desk. */
 #define DOMAIN_SURVEY_COMPLAINT_MAX 2
 
-void domain_complaint_step(enum complaint_step step, const char *status, struct case_verdict *v);
+const char *domain_complaint_status_name(enum complaint_status s);
+/* false when s is no complaint status (or NULL) */
+bool domain_complaint_status_parse(const char *s, enum complaint_status *out);
+void domain_complaint_step(enum complaint_step step, enum complaint_status status,
+			   struct case_verdict *v);
 /* The step's name as the audit trail writes it (complaint.<name>). */
 const char *domain_complaint_step_name(enum complaint_step step);
 
@@ -62,9 +84,12 @@ bool domain_survey_opens_complaint(int rating);
  */
 enum plan_step { PSTEP_SUBMIT, PSTEP_APPROVE, PSTEP_REJECT, PSTEP_START, PSTEP_COMPLETE };
 
-extern const char *const domain_plan_statuses[]; /* NULL-terminated */
+extern const char *const domain_plan_statuses[]; /* NULL-terminated, enum order */
+const char *domain_plan_status_name(enum plan_status s);
+/* false when s is no work plan status (or NULL) */
+bool domain_plan_status_parse(const char *s, enum plan_status *out);
 
-void domain_plan_step(enum plan_step step, const char *status, struct case_verdict *v);
+void domain_plan_step(enum plan_step step, enum plan_status status, struct case_verdict *v);
 const char *domain_plan_step_name(enum plan_step step);
 
 /* Who decides (approve or reject) a plan: an admin, or a lead of the plan's
@@ -75,6 +100,6 @@ bool domain_plan_may_decide(const char *role, int64_t viewer, int64_t viewer_tea
 bool domain_plan_may_write_for(const char *role, int64_t viewer, int64_t viewer_team, int64_t team,
 			       int64_t team_lead);
 /* Tickets may join a plan until it is completed. */
-bool domain_plan_open(const char *status);
+bool domain_plan_open(enum plan_status status);
 
 #endif

@@ -86,10 +86,6 @@ void dsp_request_for(time_t now, time_t due_at, const char *kind, bool requires_
 void dsp_propose_named(struct dsp_request *rq, int64_t only_engineer, struct dsp_person *people,
 		       int n, struct dsp_proposal *out);
 
-/* The whole of [start, end) lies inside p's working hours on one working day. */
-bool dsp_is_working(const struct dsp_person *p, time_t start, time_t end);
-/* No busy interval of p overlaps [start, end). */
-bool dsp_is_free(const struct dsp_person *p, time_t start, time_t end);
 /* Bit mask of a device kind name; 0 for an unknown kind. */
 unsigned dsp_kind_bit(const char *kind);
 /* Index of a device kind in domain_device_kinds; -1 for an unknown kind or NULL. */

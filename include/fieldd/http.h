@@ -156,9 +156,6 @@ const char *json_doc_with(struct arena *a, const char *doc, const char *key, str
  * status passes on. So: if ((rc = http_found(r, pg_x(...), "x")) <= 0) return rc; */
 int http_found(struct http_req *r, int rc, const char *what);
 
-/* The limit query parameter alone (lists with their own cursor); HTTP_REPLIED: 400 set. */
-enum http_go http_limit(struct http_req *r, int def, int max, int *limit);
-
 /* framing.c: RFC 9112 framing and Host checks on the first call; false when a
  * reply (problem+json, Connection: close) was set. */
 enum http_go http_framing_ok(struct http_req *r, const char *version);

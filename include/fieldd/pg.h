@@ -166,7 +166,6 @@ DB_CHECK int pg_fault_codes(struct db *db, struct arena *a, const char **doc);
 struct intake_facts {
 	bool fault_known;
 	const char *kind;
-	int64_t owner_id;
 	const char *rank;
 	bool vip_override;
 	int prior_same_faults;
@@ -252,9 +251,9 @@ DB_CHECK int pg_visit_doc(struct db *db, struct arena *a, int64_t id, const char
 /* The ticket's visit still under way (domain_visit_open), 0 when none. */
 DB_CHECK int pg_visit_open_for_ticket(struct db *db, struct arena *a, int64_t ticket,
 				      int64_t *visit_id);
-/* cursor: NULL or the next_cursor of the previous page ("<epoch>_<id>"). */
+/* Ordered by start; cursor: 0 or the next_cursor of the previous page (a visit id). */
 DB_CHECK int pg_visit_list(struct db *db, struct arena *a, int64_t person, const char *from,
-			   const char *to, const struct viewer *v, const char *cursor, int limit,
+			   const char *to, const struct viewer *v, int64_t cursor, int limit,
 			   struct db_rows *rows);
 /* What a step changes on a visit. A member left zero/NULL/false changes nothing; a step's
  * moment (departed, arrived, ...) is recorded at at, or now() when at is NULL, beside the

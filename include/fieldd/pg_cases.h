@@ -9,6 +9,7 @@
 #ifndef FIELDD_PG_CASES_H
 #define FIELDD_PG_CASES_H
 
+#include "fieldd/cases.h" /* enum complaint_status, enum plan_status */
 #include "fieldd/db.h"
 
 #include <stdbool.h>
@@ -37,7 +38,8 @@ DB_CHECK int pg_complaint_insert(struct db *db, struct arena *a, const struct co
 
 struct complaint_row {
 	int64_t id, ticket_id, customer_id;
-	const char *status, *result_channel;
+	enum complaint_status status;
+	const char *result_channel;
 };
 /* Locks the row (FOR UPDATE); 0 rows when absent or not visible to v. */
 DB_CHECK int pg_complaint_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
@@ -82,7 +84,7 @@ struct plan_new {
 DB_CHECK int pg_plan_insert(struct db *db, struct arena *a, const struct plan_new *p, int64_t *id);
 struct plan_row {
 	int64_t id, team_id, team_lead;
-	const char *status;
+	enum plan_status status;
 };
 /* Locks the row; 0 rows when absent or not visible to v. */
 DB_CHECK int pg_plan_facts(struct db *db, struct arena *a, int64_t id, const struct viewer *v,

@@ -56,7 +56,8 @@ int pg_complaint_facts(struct db *db, struct arena *a, int64_t id, const struct 
 		out->id = db_int(&rows, 0, "id");
 		out->ticket_id = db_int(&rows, 0, "ticket_id");
 		out->customer_id = db_int(&rows, 0, "customer_id");
-		out->status = db_val(&rows, 0, "status");
+		if (!domain_complaint_status_parse(db_val(&rows, 0, "status"), &out->status))
+			return DB_HARD;
 		out->result_channel = db_val(&rows, 0, "result_channel");
 	}
 	return rc;
@@ -246,7 +247,8 @@ int pg_plan_facts(struct db *db, struct arena *a, int64_t id, const struct viewe
 		out->id = db_int(&rows, 0, "id");
 		out->team_id = db_int(&rows, 0, "team_id");
 		out->team_lead = db_int(&rows, 0, "team_lead");
-		out->status = db_val(&rows, 0, "status");
+		if (!domain_plan_status_parse(db_val(&rows, 0, "status"), &out->status))
+			return DB_HARD;
 	}
 	return rc;
 }

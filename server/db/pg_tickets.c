@@ -8,16 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *num(struct arena *a, int64_t v)
-{
-	return arena_printf(a, "%lld", (long long)v);
-}
-
-static const char *id_or_null(struct arena *a, int64_t v)
-{
-	return v > 0 ? num(a, v) : NULL;
-}
-
 /*
  * Intake runs at READ COMMITTED (ROUTE_READ_COMMITTED): the device row is locked
  * in a statement of its own, so intakes for one device run one after another, and
@@ -27,7 +17,7 @@ static const char *id_or_null(struct arena *a, int64_t v)
  * tickets' newest index pages, taken by the foreign-key checks of every intake's
  * audit event, made concurrent intakes abort one another.)
  */
-DB_STMT(q_intake_device, "SELECT d.kind, d.customer_id FROM devices d WHERE d.id = $1::bigint"
+DB_STMT(q_intake_device, "SELECT d.kind FROM devices d WHERE d.id = $1::bigint"
 			 " FOR UPDATE");
 
 /*
@@ -64,16 +54,14 @@ int pg_intake_facts(struct db *db, struct arena *a, int64_t device_id, int64_t c
 {
 	struct db_rows dev, rows;
 	memset(out, 0, sizeof *out);
-	int rc = db_exec(db, a, &q_intake_device, &dev, DB_ARGS(num(a, device_id)));
+	int rc = db_exec(db, a, &q_intake_device, &dev, DB_ARGS(db_param_int(a, device_id)));
 	if (rc < 0)
 		return rc;
-	if (rc > 0) {
+	if (rc > 0)
 		out->kind = db_val(&dev, 0, "kind");
-		out->owner_id = db_int(&dev, 0, "customer_id");
-	}
 	rc = db_exec(db, a, &q_intake_facts, &rows,
-		     DB_ARGS(num(a, device_id), num(a, customer_id), fault,
-			     arena_printf(a, "%d", window_days), out->kind));
+		     DB_ARGS(db_param_int(a, device_id), db_param_int(a, customer_id), fault,
+			     db_param_int(a, window_days), out->kind));
 	if (rc <= 0)
 		return rc < 0 ? rc : DB_HARD;
 	out->fault_known = db_bool(&rows, 0, "fault_known");
@@ -118,18 +106,18 @@ int pg_ticket_create(struct db *db, struct arena *a, const struct ticket_new *t,
 {
 	struct db_rows rows;
 	const struct notice *n = &t->escalation; /* to a user, or every active lead */
-	int rc = db_exec(
-	    db, a, &q_ticket_create, &rows,
-	    DB_ARGS(num(a, t->customer_id), num(a, t->device_id), t->fault_code, t->symptom,
-		    t->channel, t->verification, t->priority, arena_printf(a, "%d", t->due_hours),
-		    arena_printf(a, "%d", t->repeat_count), t->escalations,
-		    t->requires_lead ? "true" : "false", t->vip ? "true" : "false",
-		    arena_printf(a, "%d", t->first_contact_target_min),
-		    arena_printf(a, "%d", t->repeat_window_days), id_or_null(a, t->created_by),
-		    t->tracking,
-		    n->to == NOTICE_USER || n->to == NOTICE_EVERY_LEAD ? "true" : "false",
-		    n->to == NOTICE_USER ? num(a, n->user_id) : NULL, n->template_name,
-		    n->channel ? n->channel : "sms"));
+	int rc =
+	    db_exec(db, a, &q_ticket_create, &rows,
+		    DB_ARGS(db_param_int(a, t->customer_id), db_param_int(a, t->device_id),
+			    t->fault_code, t->symptom, t->channel, t->verification, t->priority,
+			    db_param_int(a, t->due_hours), db_param_int(a, t->repeat_count),
+			    t->escalations, t->requires_lead ? "true" : "false",
+			    t->vip ? "true" : "false", db_param_int(a, t->first_contact_target_min),
+			    db_param_int(a, t->repeat_window_days), db_param_id(a, t->created_by),
+			    t->tracking,
+			    n->to == NOTICE_USER || n->to == NOTICE_EVERY_LEAD ? "true" : "false",
+			    n->to == NOTICE_USER ? db_param_int(a, n->user_id) : NULL,
+			    n->template_name, n->channel ? n->channel : "sms"));
 	if (rc > 0) {
 		*id = db_int(&rows, 0, "id");
 		*number = db_val(&rows, 0, "number");
@@ -150,7 +138,8 @@ int pg_ticket_facts(struct db *db, struct arena *a, int64_t id, const struct vie
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_ticket_facts, &rows,
-			 DB_ARGS(num(a, id), num(a, v->id), v->role, id_or_null(a, v->team_id)));
+			 DB_ARGS(db_param_int(a, id), db_param_int(a, v->id), v->role,
+				 db_param_id(a, v->team_id)));
 	if (rc <= 0)
 		return rc;
 	out->id = db_int(&rows, 0, "id");
@@ -190,7 +179,8 @@ DB_STMT(q_ticket_full,
 int pg_ticket_doc(struct db *db, struct arena *a, int64_t id, bool full, const char **doc)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, full ? &q_ticket_full : &q_ticket_doc, &rows, DB_ARGS(num(a, id)));
+	int rc = db_exec(db, a, full ? &q_ticket_full : &q_ticket_doc, &rows,
+			 DB_ARGS(db_param_int(a, id)));
 	if (rc > 0)
 		*doc = db_val(&rows, 0, "doc");
 	return rc;
@@ -218,13 +208,13 @@ int pg_ticket_list(struct db *db, struct arena *a, const struct ticket_filter *f
 		   const struct viewer *v, int64_t after, int limit, struct db_rows *rows)
 {
 	return db_exec(db, a, &q_ticket_list, rows,
-		       DB_ARGS(after > 0 ? num(a, after) : "9223372036854775807",
-			       arena_printf(a, "%d", limit), f->status, f->escalation, f->priority,
-			       arena_printf(a, "%d", f->vip), arena_printf(a, "%d", f->overdue),
-			       arena_printf(a, "%d", f->first_contact_breach),
-			       id_or_null(a, f->assignee), id_or_null(a, f->customer_id),
-			       id_or_null(a, f->device_id), num(a, v->id), v->role,
-			       id_or_null(a, v->team_id)));
+		       DB_ARGS(after > 0 ? db_param_int(a, after) : "9223372036854775807",
+			       db_param_int(a, limit), f->status, f->escalation, f->priority,
+			       db_param_int(a, f->vip), db_param_int(a, f->overdue),
+			       db_param_int(a, f->first_contact_breach),
+			       db_param_id(a, f->assignee), db_param_id(a, f->customer_id),
+			       db_param_id(a, f->device_id), db_param_int(a, v->id), v->role,
+			       db_param_id(a, v->team_id)));
 }
 
 DB_STMT(q_ticket_status, "UPDATE tickets SET status = $2, updated_at = now(),"
@@ -234,7 +224,7 @@ DB_STMT(q_ticket_status, "UPDATE tickets SET status = $2, updated_at = now(),"
 int pg_ticket_set_status(struct db *db, struct arena *a, int64_t id, enum ticket_status status)
 {
 	return db_exec(db, a, &q_ticket_status, NULL,
-		       DB_ARGS(num(a, id), domain_ticket_status_name(status)));
+		       DB_ARGS(db_param_int(a, id), domain_ticket_status_name(status)));
 }
 
 /* the earliest contact counts (R14), also when a call made offline is heard of later */
@@ -245,7 +235,7 @@ DB_STMT(q_ticket_first_contact,
 
 int pg_ticket_first_contact(struct db *db, struct arena *a, int64_t id, const char *at)
 {
-	return db_exec(db, a, &q_ticket_first_contact, NULL, DB_ARGS(num(a, id), at));
+	return db_exec(db, a, &q_ticket_first_contact, NULL, DB_ARGS(db_param_int(a, id), at));
 }
 
 DB_STMT(q_ticket_delay,
@@ -261,7 +251,7 @@ int pg_ticket_delay(struct db *db, struct arena *a, int64_t id, const char *reas
 {
 	struct db_rows rows;
 	int rc = db_exec(db, a, &q_ticket_delay, &rows,
-			 DB_ARGS(num(a, id), reason, new_due_at, id_or_null(a, by)));
+			 DB_ARGS(db_param_int(a, id), reason, new_due_at, db_param_id(a, by)));
 	if (rc > 0)
 		*notice_id = db_int(&rows, 0, "notice_id");
 	return rc;
@@ -278,9 +268,9 @@ DB_STMT(q_ticket_cancel,
 int pg_ticket_cancel(struct db *db, struct arena *a, int64_t id, const char *reason)
 {
 	/* which visits go with the ticket is the domain's answer */
-	return db_exec(
-	    db, a, &q_ticket_cancel, NULL,
-	    DB_ARGS(num(a, id), reason, pg_visit_statuses(a, domain_cancelled_with_ticket)));
+	return db_exec(db, a, &q_ticket_cancel, NULL,
+		       DB_ARGS(db_param_int(a, id), reason,
+			       pg_visit_statuses(a, domain_cancelled_with_ticket)));
 }
 
 DB_STMT(q_ticket_contact, "INSERT INTO ticket_contacts (ticket_id, reached, note, by_user)"
@@ -289,6 +279,7 @@ DB_STMT(q_ticket_contact, "INSERT INTO ticket_contacts (ticket_id, reached, note
 int pg_ticket_contact(struct db *db, struct arena *a, int64_t id, bool reached, const char *note,
 		      int64_t by)
 {
-	return db_exec(db, a, &q_ticket_contact, NULL,
-		       DB_ARGS(num(a, id), reached ? "true" : "false", note, id_or_null(a, by)));
+	return db_exec(
+	    db, a, &q_ticket_contact, NULL,
+	    DB_ARGS(db_param_int(a, id), reached ? "true" : "false", note, db_param_id(a, by)));
 }

@@ -15,14 +15,57 @@ const char *const domain_compensation_kinds[] = {"voucher", NULL};
 const char *const domain_plan_statuses[] = {"draft",	   "submitted", "approved", "rejected",
 					    "in_progress", "completed", NULL};
 
+static int find(const char *const *words, int n, const char *s)
+{
+	if (!s)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(words[i], s))
+			return i;
+	return -1;
+}
+
+const char *domain_complaint_status_name(enum complaint_status s)
+{
+	return (unsigned)s < CS__COUNT ? domain_complaint_statuses[s] : "unknown";
+}
+
+bool domain_complaint_status_parse(const char *s, enum complaint_status *out)
+{
+	int i = find(domain_complaint_statuses, CS__COUNT, s);
+	if (i < 0)
+		return false;
+	*out = (enum complaint_status)i;
+	return true;
+}
+
+const char *domain_plan_status_name(enum plan_status s)
+{
+	return (unsigned)s < PS__COUNT ? domain_plan_statuses[s] : "unknown";
+}
+
+bool domain_plan_status_parse(const char *s, enum plan_status *out)
+{
+	int i = find(domain_plan_statuses, PS__COUNT, s);
+	if (i < 0)
+		return false;
+	*out = (enum plan_status)i;
+	return true;
+}
+
 static void refuse(struct case_verdict *v, enum err_id err, const char *detail)
 {
 	*v = (struct case_verdict){.ok = false, .err = err, .detail = detail};
 }
 
-static void allow(struct case_verdict *v, const char *next)
+static void allow_complaint(struct case_verdict *v, enum complaint_status next)
 {
-	*v = (struct case_verdict){.ok = true, .err = ERR_INTERNAL, .next = next};
+	*v = (struct case_verdict){.ok = true, .err = ERR_INTERNAL, .next.complaint = next};
+}
+
+static void allow_plan(struct case_verdict *v, enum plan_status next)
+{
+	*v = (struct case_verdict){.ok = true, .err = ERR_INTERNAL, .next.plan = next};
 }
 
 static void step_order(struct case_verdict *v, const char *detail)
@@ -30,29 +73,31 @@ static void step_order(struct case_verdict *v, const char *detail)
 	refuse(v, ERR_STEP_ORDER, detail);
 }
 
-void domain_complaint_step(enum complaint_step step, const char *status, struct case_verdict *v)
+void domain_complaint_step(enum complaint_step step, enum complaint_status status,
+			   struct case_verdict *v)
 {
 	static const struct {
-		const char *from, *to, *detail;
+		enum complaint_status from, to;
+		const char *detail;
 	} t[] = {
-	    [CSTEP_ANALYSE] = {"received", "analysed",
+	    [CSTEP_ANALYSE] = {CS_RECEIVED, CS_ANALYSED,
 			       "the cause is analysed once, right after the complaint is received"},
-	    [CSTEP_RESOLVE] = {"analysed", "resolved",
+	    [CSTEP_RESOLVE] = {CS_ANALYSED, CS_RESOLVED,
 			       "a complaint is resolved after its cause is analysed, once"},
-	    [CSTEP_NOTIFY] = {"resolved", "notified",
+	    [CSTEP_NOTIFY] = {CS_RESOLVED, CS_NOTIFIED,
 			      "the customer is told the result once the complaint is resolved"},
-	    [CSTEP_FEEDBACK] = {"notified", "closed",
+	    [CSTEP_FEEDBACK] = {CS_NOTIFIED, CS_CLOSED,
 				"feedback is collected after the customer was told the result"},
 	};
-	if ((unsigned)step >= sizeof t / sizeof t[0] || !status) {
+	if ((unsigned)step >= sizeof t / sizeof t[0]) {
 		step_order(v, "unknown step");
 		return;
 	}
-	if (strcmp(status, t[step].from) != 0) {
+	if (status != t[step].from) {
 		step_order(v, t[step].detail);
 		return;
 	}
-	allow(v, t[step].to);
+	allow_complaint(v, t[step].to);
 }
 
 const char *domain_complaint_step_name(enum complaint_step step)
@@ -74,7 +119,7 @@ void domain_complaint_resolve(struct complaint_resolution *r, struct case_verdic
 			      const char **field)
 {
 	*field = NULL;
-	allow(v, "resolved");
+	allow_complaint(v, CS_RESOLVED);
 	if (r->compensation) {
 		if (!r->comp_amount_given)
 			r->comp_amount_krw = DOMAIN_COMPENSATION_DEFAULT_KRW;
@@ -95,35 +140,36 @@ bool domain_survey_opens_complaint(int rating)
 	return rating >= 1 && rating <= DOMAIN_SURVEY_COMPLAINT_MAX;
 }
 
-void domain_plan_step(enum plan_step step, const char *status, struct case_verdict *v)
+void domain_plan_step(enum plan_step step, enum plan_status status, struct case_verdict *v)
 {
-	if (!status) {
+	if ((unsigned)status >= PS__COUNT) {
 		step_order(v, "unknown status");
 		return;
 	}
 	bool ok = false;
-	const char *next = NULL, *detail = NULL;
+	enum plan_status next = status;
+	const char *detail = NULL;
 	switch (step) {
 	case PSTEP_SUBMIT:
-		ok = !strcmp(status, "draft") || !strcmp(status, "rejected");
-		next = "submitted";
+		ok = status == PS_DRAFT || status == PS_REJECTED;
+		next = PS_SUBMITTED;
 		detail = "only a draft or a rejected plan is submitted";
 		break;
 	case PSTEP_APPROVE:
-		ok = !strcmp(status, "submitted");
-		next = "approved";
+		ok = status == PS_SUBMITTED;
+		next = PS_APPROVED;
 		detail = "only a submitted plan is approved";
 		break;
 	case PSTEP_REJECT:
-		ok = !strcmp(status, "submitted");
-		next = "rejected";
+		ok = status == PS_SUBMITTED;
+		next = PS_REJECTED;
 		detail = "only a submitted plan is rejected";
 		break;
 	case PSTEP_START:
-		ok = !strcmp(status, "approved");
-		next = "in_progress";
-		if (!ok && (!strcmp(status, "draft") || !strcmp(status, "submitted") ||
-			    !strcmp(status, "rejected"))) {
+		ok = status == PS_APPROVED;
+		next = PS_IN_PROGRESS;
+		if (!ok &&
+		    (status == PS_DRAFT || status == PS_SUBMITTED || status == PS_REJECTED)) {
 			/* R12: plan, report, get approval, then work */
 			refuse(v, ERR_PLAN_NOT_APPROVED,
 			       "a large job starts only after its plan is approved");
@@ -132,8 +178,8 @@ void domain_plan_step(enum plan_step step, const char *status, struct case_verdi
 		detail = "the plan has already started";
 		break;
 	case PSTEP_COMPLETE:
-		ok = !strcmp(status, "in_progress");
-		next = "completed";
+		ok = status == PS_IN_PROGRESS;
+		next = PS_COMPLETED;
 		detail = "only a plan in progress is completed";
 		break;
 	default:
@@ -144,7 +190,7 @@ void domain_plan_step(enum plan_step step, const char *status, struct case_verdi
 		step_order(v, detail);
 		return;
 	}
-	allow(v, next);
+	allow_plan(v, next);
 }
 
 const char *domain_plan_step_name(enum plan_step step)
@@ -186,7 +232,7 @@ bool domain_plan_may_write_for(const char *role, int64_t viewer, int64_t viewer_
 	       (viewer == team_lead || (viewer_team > 0 && viewer_team == team));
 }
 
-bool domain_plan_open(const char *status)
+bool domain_plan_open(enum plan_status status)
 {
-	return status && strcmp(status, "completed") != 0;
+	return status != PS_COMPLETED;
 }

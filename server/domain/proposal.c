@@ -127,23 +127,6 @@ static bool clash(const struct dsp_person *p, time_t s, time_t e, time_t *until)
 	return hit;
 }
 
-bool dsp_is_working(const struct dsp_person *p, time_t start, time_t end)
-{
-	struct lday d;
-	if (!p || end <= start || !lday_of(start, &d) || !works_on(p, &d))
-		return false;
-	int smin = clamp_min(p->work_start_min), emin = clamp_min(p->work_end_min);
-	if (smin >= emin)
-		return false;
-	return start >= local_min(&d, smin) && end <= local_min(&d, emin);
-}
-
-bool dsp_is_free(const struct dsp_person *p, time_t start, time_t end)
-{
-	time_t until;
-	return p && !clash(p, start, end, &until);
-}
-
 unsigned dsp_kind_bit(const char *kind)
 {
 	if (!kind)

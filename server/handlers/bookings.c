@@ -47,16 +47,17 @@ static void refuse(struct http_req *r, const struct rule_verdict *v)
 		reply_problem(r, v->err, v->detail);
 }
 
-bool booking_window(struct http_req *r, const char *s, const char *e, time_t *start, time_t *end)
+bool booking_window(struct http_req *r, const struct jtimestamp *s, const struct jtimestamp *e,
+		    time_t *start, time_t *end)
 {
-	if (!s && !e)
+	if (!s->text && !e->text)
 		return true;
-	if (!s || !e) {
-		reply_invalid(r, s ? "end" : "start", "give both start and end, or neither");
+	if (!s->text || !e->text) {
+		reply_invalid(r, s->text ? "end" : "start", "give both start and end, or neither");
 		return false;
 	}
-	util_parse_rfc3339(s, start); /* J_TIME has checked the form */
-	util_parse_rfc3339(e, end);
+	*start = s->t;
+	*end = e->t;
 	struct window_facts w = {.start = (long)*start, .end = (long)*end};
 	w.start_min = util_local_minute_of_day(*start, &w.start_sec);
 	w.end_min = util_local_minute_of_day(*end, &w.end_sec);
@@ -134,7 +135,7 @@ int booking_failed(struct http_req *r, struct db *db, int rc)
 struct booking {
 	int64_t engineer, lead;
 	bool has_engineer, has_lead;
-	const char *start, *end;
+	struct jtimestamp start, end; /* {0, NULL}: not given */
 };
 
 /* Fills the blanks of a booking from the proposal; 0 + reply when impossible. */
@@ -142,7 +143,7 @@ static int complete_booking(struct http_req *r, struct db *db, const struct tick
 			    struct booking *b, time_t *start, time_t *end)
 {
 	*start = *end = 0;
-	if (!booking_window(r, b->start, b->end, start, end))
+	if (!booking_window(r, &b->start, &b->end, start, end))
 		return 0;
 	if (b->has_engineer && *start)
 		return 1;
@@ -195,10 +196,18 @@ int h_tickets_visit_create(struct http_req *r, struct db *db)
 {
 	struct booking b = {0};
 	const struct jfield spec[] = {
-	    {"engineer_id", J_ID, false, true, 0, 0, NULL, &b.engineer, &b.has_engineer},
-	    {"lead_id", J_ID, false, true, 0, 0, NULL, &b.lead, &b.has_lead},
-	    {"start", J_TIME, false, false, 0, 0, NULL, &b.start, NULL},
-	    {"end", J_TIME, false, false, 0, 0, NULL, &b.end, NULL},
+	    {.name = "engineer_id",
+	     .type = J_ID,
+	     .nullable = true,
+	     .out = &b.engineer,
+	     .present = &b.has_engineer},
+	    {.name = "lead_id",
+	     .type = J_ID,
+	     .nullable = true,
+	     .out = &b.lead,
+	     .present = &b.has_lead},
+	    {.name = "start", .type = J_TIMESTAMP, .out = &b.start},
+	    {.name = "end", .type = J_TIMESTAMP, .out = &b.end},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -238,12 +247,25 @@ int h_tickets_assign(struct http_req *r, struct db *db)
 	const char *reason = NULL;
 	int64_t visit_id = 0;
 	const struct jfield spec[] = {
-	    {"engineer_id", J_ID, true, false, 0, 0, NULL, &b.engineer, &b.has_engineer},
-	    {"lead_id", J_ID, false, true, 0, 0, NULL, &b.lead, &b.has_lead},
-	    {"start", J_TIME, false, false, 0, 0, NULL, &b.start, NULL},
-	    {"end", J_TIME, false, false, 0, 0, NULL, &b.end, NULL},
-	    {"visit_id", J_ID, false, false, 0, 0, NULL, &visit_id, NULL},
-	    {"reason", J_STRING, true, false, 1, 1000, NULL, &reason, NULL},
+	    {.name = "engineer_id",
+	     .type = J_ID,
+	     .required = true,
+	     .out = &b.engineer,
+	     .present = &b.has_engineer},
+	    {.name = "lead_id",
+	     .type = J_ID,
+	     .nullable = true,
+	     .out = &b.lead,
+	     .present = &b.has_lead},
+	    {.name = "start", .type = J_TIMESTAMP, .out = &b.start},
+	    {.name = "end", .type = J_TIMESTAMP, .out = &b.end},
+	    {.name = "visit_id", .type = J_ID, .out = &visit_id},
+	    {.name = "reason",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 1000,
+	     .out = &reason},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -279,7 +301,8 @@ int h_tickets_assign(struct http_req *r, struct db *db)
 			b.has_lead = true;
 		}
 		time_t start = vr.starts_at, end = vr.ends_at;
-		if ((b.start || b.end) && !booking_window(r, b.start, b.end, &start, &end))
+		if ((b.start.text || b.end.text) &&
+		    !booking_window(r, &b.start, &b.end, &start, &end))
 			return 0;
 		if ((rc = check_people(r, db, &t, b.engineer, &b.lead, b.has_lead)) <= 0)
 			return rc;
@@ -299,7 +322,7 @@ int h_tickets_assign(struct http_req *r, struct db *db)
 	}
 	if ((rc = pg_visit_doc(db, r->a, visit_id, &after)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
-	struct json_object *x = json_object_new_object();
+	struct json_object *x = jobj(r->a);
 	json_object_object_add(x, "reason", jstr(reason));
 	const char *audit_after = json_doc_with(r->a, after, "override", x);
 	if ((rc = pg_audit(db, r->a, t.id, visit_id, r->user->id, "ticket.assigned", before,

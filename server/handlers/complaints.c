@@ -195,7 +195,7 @@ int h_complaints_create(struct http_req *r, struct db *db)
 	if ((rc = pg_complaint_insert(db, r->a, &c, &id)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
 	struct json_object *after = jobj(r->a);
-	json_object_object_add(after, "status", jstr("received"));
+	json_object_object_add(after, "status", jstr(domain_complaint_status_name(CS_RECEIVED)));
 	json_object_object_add(after, "channel", jstr(c.channel));
 	json_object_object_add(after, "result_channel", jstr(ch));
 	rc = pg_case_audit(db, r->a, id, 0, c.ticket_id, r->user->id, "complaint.received", NULL,
@@ -251,12 +251,14 @@ static int cstep_begin(struct cstep *s)
 	domain_complaint_step(s->step, s->c.status, &s->verdict);
 	if (!s->verdict.ok) {
 		reply_problem(s->r, s->verdict.err,
-			      arena_printf(s->r->a, "the complaint is %s: %s", s->c.status,
+			      arena_printf(s->r->a, "the complaint is %s: %s",
+					   domain_complaint_status_name(s->c.status),
 					   s->verdict.detail));
 		return HTTP_REPLIED;
 	}
 	s->changes = jobj(s->r->a);
-	json_object_object_add(s->changes, "status", jstr(s->verdict.next));
+	json_object_object_add(s->changes, "status",
+			       jstr(domain_complaint_status_name(s->verdict.next.complaint)));
 	return HTTP_GO;
 }
 
@@ -269,7 +271,7 @@ static int cstep_finish(struct cstep *s)
 	if (rc < 0)
 		return rc;
 	struct json_object *b = jobj(r->a);
-	json_object_object_add(b, "status", jstr(s->c.status));
+	json_object_object_add(b, "status", jstr(domain_complaint_status_name(s->c.status)));
 	rc = pg_case_audit(s->db, r->a, s->c.id, 0, s->c.ticket_id, r->user->id,
 			   arena_printf(r->a, "complaint.%s", domain_complaint_step_name(s->step)),
 			   jspec_dump(r->a, b, NULL), changes);

@@ -57,7 +57,7 @@ static struct json_object *proposal_json(struct http_req *r, const struct dsp_pr
 {
 	if (!p->found)
 		return NULL;
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jobj(r->a);
 	json_object_object_add(o, "engineer_id", jint(p->engineer_id));
 	json_object_object_add(o, "lead_id", p->lead_id ? jint(p->lead_id) : NULL);
 	json_object_object_add(o, "start", jstr(util_rfc3339(r->a, p->start)));
@@ -70,15 +70,36 @@ int h_tickets_create(struct http_req *r, struct db *db)
 {
 	struct ticket_new t = {0};
 	const struct jfield spec[] = {
-	    {"customer_id", J_ID, true, false, 0, 0, NULL, &t.customer_id, NULL},
-	    {"device_id", J_ID, true, false, 0, 0, NULL, &t.device_id, NULL},
-	    {"fault_code", J_STRING, true, false, 1, 32, NULL, &t.fault_code, NULL},
-	    {"symptom", J_STRING, true, false, 1, 4000, NULL, &t.symptom, NULL},
-	    {"channel", J_ENUM, true, false, 0, 0, domain_channels, &t.channel, NULL},
+	    {.name = "customer_id", .type = J_ID, .required = true, .out = &t.customer_id},
+	    {.name = "device_id", .type = J_ID, .required = true, .out = &t.device_id},
+	    {.name = "fault_code",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 32,
+	     .out = &t.fault_code},
+	    {.name = "symptom",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &t.symptom},
+	    {.name = "channel",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_channels,
+	     .out = &t.channel},
 	    /* R1: how the reporter was verified; no verification, no ticket */
-	    {"verification", J_ENUM, true, false, 0, 0, domain_verifications, &t.verification,
-	     NULL},
-	    {"priority", J_ENUM, false, true, 0, 0, domain_priorities, &t.priority, NULL},
+	    {.name = "verification",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = domain_verifications,
+	     .out = &t.verification},
+	    {.name = "priority",
+	     .type = J_ENUM,
+	     .nullable = true,
+	     .enums = domain_priorities,
+	     .out = &t.priority},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -224,12 +245,9 @@ int ticket_load(struct http_req *r, struct db *db, struct ticket_facts *t)
 {
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer v = staff_viewer(r);
-	int rc = pg_ticket_facts(db, r->a, id, &v, t);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such ticket");
-	return rc;
+	return http_found(r, pg_ticket_facts(db, r->a, id, &v, t), "ticket");
 }
 
 int ticket_load_open(struct http_req *r, struct db *db, struct ticket_facts *t)
@@ -239,7 +257,7 @@ int ticket_load_open(struct http_req *r, struct db *db, struct ticket_facts *t)
 		reply_problem(
 		    r, ERR_CONFLICT,
 		    arena_printf(r->a, "the ticket is %s", domain_ticket_status_name(t->status)));
-		return 0;
+		return HTTP_REPLIED;
 	}
 	return rc;
 }
@@ -281,10 +299,16 @@ int h_tickets_get(struct http_req *r, struct db *db)
 
 int h_tickets_delay(struct http_req *r, struct db *db)
 {
-	const char *reason = NULL, *new_due = NULL;
+	const char *reason = NULL;
+	struct jtimestamp due = {0, NULL};
 	const struct jfield spec[] = {
-	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
-	    {"new_due_at", J_TIME, true, false, 0, 0, NULL, &new_due, NULL},
+	    {.name = "reason",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &reason},
+	    {.name = "new_due_at", .type = J_TIMESTAMP, .required = true, .out = &due},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -293,25 +317,22 @@ int h_tickets_delay(struct http_req *r, struct db *db)
 	int rc = ticket_load_open(r, db, &t);
 	if (rc <= 0)
 		return rc;
-	time_t due;
-	util_parse_rfc3339(new_due, &due);
-	if (due <= t.due_at) {
+	if (due.t <= t.due_at) {
 		reply_invalid(r, "new_due_at",
 			      arena_printf(r->a, "must be later than the current due time %s",
 					   util_rfc3339(r->a, t.due_at)));
 		return 0;
 	}
 	int64_t notice;
-	if ((rc = pg_ticket_delay(db, r->a, t.id, reason, new_due, r->user->id, &notice)) <= 0)
+	if ((rc = pg_ticket_delay(db, r->a, t.id, reason, due.text, r->user->id, &notice)) <= 0)
 		return rc < 0 ? rc : DB_HARD;
 	/* R11: tell the customer the reason and the new date */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "number", jstr(t.number));
 	json_object_object_add(pl, "reason", jstr(reason));
 	json_object_object_add(pl, "old_due_at", jstr(util_rfc3339(r->a, t.due_at)));
-	json_object_object_add(pl, "new_due_at", jstr(util_rfc3339(r->a, due)));
+	json_object_object_add(pl, "new_due_at", jstr(util_rfc3339(r->a, due.t)));
 	const char *payload = jspec_dump(r->a, pl, NULL);
-	json_object_put(pl);
 	struct notice n;
 	domain_notice(NOTE_DELAY, &(struct notice_facts){0}, &n);
 	if ((rc = pg_notice(db, r->a, t.id, 0, &n, payload)) < 0 ||
@@ -324,7 +345,12 @@ int h_tickets_cancel(struct http_req *r, struct db *db)
 {
 	const char *reason = NULL;
 	const struct jfield spec[] = {
-	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
+	    {.name = "reason",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &reason},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -348,12 +374,11 @@ int h_tickets_cancel(struct http_req *r, struct db *db)
 	}
 	if ((rc = pg_ticket_cancel(db, r->a, t.id, reason)) < 0)
 		return rc;
-	struct json_object *a = json_object_new_object();
-	json_object_object_add(a, "status", jstr("cancelled"));
+	struct json_object *a = jobj(r->a);
+	json_object_object_add(a, "status", jstr(domain_ticket_status_name(TS_CANCELLED)));
 	json_object_object_add(a, "reason", jstr(reason));
 	rc = pg_audit(db, r->a, t.id, 0, r->user->id, "ticket.cancelled", NULL,
 		      jspec_dump(r->a, a, NULL));
-	json_object_put(a);
 	return rc < 0 ? rc : reply_ticket(r, db, t.id, false);
 }
 
@@ -362,8 +387,8 @@ int h_tickets_callback(struct http_req *r, struct db *db)
 	bool reached = false;
 	const char *note = NULL;
 	const struct jfield spec[] = {
-	    {"reached", J_BOOL, true, false, 0, 0, NULL, &reached, NULL},
-	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
+	    {.name = "reached", .type = J_BOOL, .required = true, .out = &reached},
+	    {.name = "note", .type = J_STRING, .nullable = true, .max = 2000, .out = &note},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))

@@ -15,6 +15,7 @@
 #include <time.h>
 
 struct json_object;
+struct jtimestamp;
 
 /* ---- tickets.c ---- */
 
@@ -36,7 +37,8 @@ struct propose_opts {
 };
 /* A window given by the caller (both ends or neither): true when it may stand, else a
  * 422 naming the field is queued. */
-bool booking_window(struct http_req *r, const char *s, const char *e, time_t *start, time_t *end);
+bool booking_window(struct http_req *r, const struct jtimestamp *s, const struct jtimestamp *e,
+		    time_t *start, time_t *end);
 /* 409 double_booked naming the clash (0), 1 when engineer and lead are free in
  * [start, end) apart from visit except, or a db status. */
 int booking_free(struct http_req *r, struct db *db, int64_t engineer, int64_t lead, time_t start,

@@ -21,15 +21,9 @@
 static int list(struct http_req *r, struct db *db, int64_t person, const char *from, const char *to)
 {
 	int limit;
-	const char *cursor = http_query(r, "cursor");
-	long long ce, ci;
-	char tail;
-	if (!http_limit(r, 100, 500, &limit))
+	int64_t cursor;
+	if (!http_page(r, 100, 500, &limit, &cursor))
 		return 0;
-	if (cursor && (sscanf(cursor, "%lld_%lld%c", &ce, &ci, &tail) != 2 || ce < 0 || ci <= 0)) {
-		reply_problem(r, ERR_BAD_QUERY, "cursor is not valid");
-		return 0;
-	}
 	struct viewer v;
 	viewer_of(r, &v);
 	struct db_rows rows;
@@ -99,9 +93,7 @@ int h_visits_get(struct http_req *r, struct db *db)
 	struct viewer v;
 	viewer_of(r, &v);
 	/* a read-only transaction: pg_visit_facts would lock the row (FOR UPDATE) */
-	int rc = pg_visit_visible(db, r->a, id, &v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such visit");
+	int rc = http_found(r, pg_visit_visible(db, r->a, id, &v), "visit");
 	if (rc <= 0)
 		return rc;
 	const char *doc;
@@ -116,7 +108,7 @@ int h_visits_get(struct http_req *r, struct db *db)
 struct step_ctx {
 	struct http_req *r;
 	struct db *db;
-	const char *at;	       /* the body's "at" (when the engineer acted), NULL when none */
+	struct jtimestamp at;  /* the body's "at" (when the engineer acted), {0, NULL}: none */
 	time_t when;	       /* at, or now: the step's time */
 	const char *at_stored; /* what the step records as its time; NULL for now() */
 	struct visit_row v;
@@ -125,18 +117,16 @@ struct step_ctx {
 	struct visit_change ch; /* what pg_visit_step writes */
 };
 
-/* Loads the visit and asks the rules. 1: go on; 0: reply queued; < 0 db status. */
+/* Loads the visit and asks the rules. HTTP_GO, HTTP_REPLIED or a db status. */
 static int step_begin(struct step_ctx *c)
 {
 	struct http_req *r = c->r;
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
-		return 0;
+		return HTTP_REPLIED;
 	struct viewer vw;
 	viewer_of(r, &vw);
-	int rc = pg_visit_facts(c->db, r->a, id, &vw, &c->v);
-	if (rc == 0)
-		reply_problem(r, ERR_NOT_FOUND, "no such visit");
+	int rc = http_found(r, pg_visit_facts(c->db, r->a, id, &vw, &c->v), "visit");
 	if (rc <= 0)
 		return rc;
 	c->f.status = c->v.status;
@@ -145,14 +135,13 @@ static int step_begin(struct step_ctx *c)
 	c->f.requires_lead = c->v.requires_lead;
 	c->f.has_lead = c->v.lead_id != 0;
 	c->when = time(NULL);
-	if (c->at) {
+	if (c->at.text) {
 		/* a step made offline and sent later: its own time, within bounds */
-		time_t at = 0;
-		util_parse_rfc3339(c->at, &at); /* J_TIME has checked the form */
+		time_t at = c->at.t;
 		const char *why = domain_step_at((long)at, (long)c->when, (long)c->v.last_step_at);
 		if (why) {
 			reply_invalid(r, "at", why);
-			return 0;
+			return HTTP_REPLIED;
 		}
 		/* a phone's clock a little behind: keep the timeline in order */
 		if (at < c->v.last_step_at)
@@ -160,7 +149,7 @@ static int step_begin(struct step_ctx *c)
 		c->when = at;
 		c->at_stored = util_rfc3339(r->a, at);
 	}
-	return 1;
+	return HTTP_GO;
 }
 
 static int step_check(struct step_ctx *c, enum visit_step step)
@@ -196,7 +185,8 @@ static int move_ticket(struct step_ctx *c, enum visit_step step, bool resolved)
 			   c->v.id, c->at_stored);
 }
 
-/* Writes the notice the event causes (if any), with the visit's id in its payload. */
+/* Writes the notice the event causes (if any), with the visit's id in its payload (an
+ * object of the request's arena). */
 static int notify(struct step_ctx *c, enum notice_event event, const struct notice_facts *nf,
 		  struct json_object *payload)
 {
@@ -205,14 +195,13 @@ static int notify(struct step_ctx *c, enum notice_event event, const struct noti
 	json_object_object_add(payload, "visit_id", jint(c->v.id));
 	int rc = pg_notice(c->db, c->r->a, c->v.ticket_id, c->v.id, &n,
 			   jspec_dump(c->r->a, payload, NULL));
-	json_object_put(payload);
 	return rc;
 }
 
 /* The change as its audit event records it (the members the step set). */
 static const char *change_json(struct http_req *r, const struct visit_change *c)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jobj(r->a);
 #define ADD(key, v) json_object_object_add(o, key, v)
 	if (c->at)
 		ADD("at", jstr(c->at));
@@ -254,9 +243,7 @@ static const char *change_json(struct http_req *r, const struct visit_change *c)
 	if (c->cancel_reason)
 		ADD("cancel_reason", jstr(c->cancel_reason));
 #undef ADD
-	const char *s = jspec_dump(r->a, o, NULL);
-	json_object_put(o);
-	return s;
+	return jspec_dump(r->a, o, NULL);
 }
 
 /* Writes the change, the audit event and replies with the visit. */
@@ -286,34 +273,40 @@ static int step_finish(struct step_ctx *c, const char *action)
 
 int h_visit_precall(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	static const char *const outcomes[] = {"reached", "no_answer", "reschedule", NULL};
-	const char *outcome = NULL, *start = NULL, *end = NULL, *note = NULL;
+	const char *outcome = NULL, *note = NULL;
+	struct jtimestamp start = {0, NULL}, end = {0, NULL};
 	const struct jfield spec[] = {
-	    {"outcome", J_ENUM, true, false, 0, 0, outcomes, &outcome, NULL},
-	    {"start", J_TIME, false, false, 0, 0, NULL, &start, NULL},
-	    {"end", J_TIME, false, false, 0, 0, NULL, &end, NULL},
-	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "outcome",
+	     .type = J_ENUM,
+	     .required = true,
+	     .enums = outcomes,
+	     .out = &outcome},
+	    {.name = "start", .type = J_TIMESTAMP, .out = &start},
+	    {.name = "end", .type = J_TIMESTAMP, .out = &end},
+	    {.name = "note", .type = J_STRING, .nullable = true, .max = 2000, .out = &note},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
 		return 0;
 	bool reschedule = !strcmp(outcome, "reschedule");
-	if (reschedule && (!start || !end)) {
-		reply_invalid(r, start ? "end" : "start",
+	if (reschedule && (!start.text || !end.text)) {
+		reply_invalid(r, start.text ? "end" : "start",
 			      "a reschedule needs the new start and end");
 		return 0;
 	}
-	if (!reschedule && (start || end)) {
-		reply_invalid(r, start ? "start" : "end", "only a reschedule moves the window");
+	if (!reschedule && (start.text || end.text)) {
+		reply_invalid(r, start.text ? "start" : "end",
+			      "only a reschedule moves the window");
 		return 0;
 	}
 	struct step_ctx c = {.r = r, .db = db, .at = at};
 	STEP_BEGIN(c);
 	time_t s = 0, e = 0;
 	if (reschedule) {
-		if (!booking_window(r, start, end, &s, &e))
+		if (!booking_window(r, &start, &end, &s, &e))
 			return 0;
 		int rc = booking_free(r, db, c.v.engineer_id, c.v.lead_id, s, e, c.v.id);
 		if (rc <= 0)
@@ -341,7 +334,7 @@ int h_visit_precall(struct http_req *r, struct db *db)
 	}
 	if ((rc = pg_ticket_first_contact(db, r->a, c.v.ticket_id, c.at_stored)) < 0)
 		return rc;
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "start", jstr(util_rfc3339(r->a, s)));
 	json_object_object_add(pl, "end", jstr(util_rfc3339(r->a, e)));
 	json_object_object_add(pl, "rescheduled", jbool(reschedule));
@@ -352,9 +345,9 @@ int h_visit_precall(struct http_req *r, struct db *db)
 
 int h_visit_depart(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	const struct jfield spec[] = {
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -372,13 +365,18 @@ int h_visit_depart(struct http_req *r, struct db *db)
 
 int h_visit_late(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	int64_t minutes = 0;
 	const char *note = NULL;
 	const struct jfield spec[] = {
-	    {"minutes", J_INT, true, false, 1, 600, NULL, &minutes, NULL},
-	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "minutes",
+	     .type = J_INT,
+	     .required = true,
+	     .min = 1,
+	     .max = 600,
+	     .out = &minutes},
+	    {.name = "note", .type = J_STRING, .nullable = true, .max = 2000, .out = &note},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -389,7 +387,7 @@ int h_visit_late(struct http_req *r, struct db *db)
 		return 0;
 	c.ch.late_minutes = (int)minutes;
 	/* R4: call first when late; the customer hears it on their channel */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "minutes", jint(minutes));
 	json_object_object_add(pl, "note", jstr(note));
 	int rc = notify(&c, NOTE_LATE, &(struct notice_facts){0}, pl);
@@ -400,9 +398,9 @@ int h_visit_late(struct http_req *r, struct db *db)
 
 int h_visit_arrive(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	const struct jfield spec[] = {
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -421,13 +419,23 @@ int h_visit_arrive(struct http_req *r, struct db *db)
 
 int h_visit_estimate(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	int64_t minutes = 0;
 	const char *explanation = NULL;
 	const struct jfield spec[] = {
-	    {"minutes", J_INT, true, false, 1, 10080, NULL, &minutes, NULL},
-	    {"explanation", J_STRING, true, false, 1, 2000, NULL, &explanation, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "minutes",
+	     .type = J_INT,
+	     .required = true,
+	     .min = 1,
+	     .max = 10080,
+	     .out = &minutes},
+	    {.name = "explanation",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &explanation},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -443,11 +451,11 @@ int h_visit_estimate(struct http_req *r, struct db *db)
 
 int h_visit_consent(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	const char *by = NULL;
 	const struct jfield spec[] = {
-	    {"by", J_STRING, true, false, 1, 100, NULL, &by, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "by", .type = J_STRING, .required = true, .min = 1, .max = 100, .out = &by},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -462,15 +470,25 @@ int h_visit_consent(struct http_req *r, struct db *db)
 
 int h_visit_complete(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	bool resolved = false, work_done = true;
 	const char *resolution = NULL, *follow_up = NULL;
 	const struct jfield spec[] = {
-	    {"resolved", J_BOOL, true, false, 0, 0, NULL, &resolved, NULL},
-	    {"resolution", J_STRING, true, false, 1, 4000, NULL, &resolution, NULL},
-	    {"follow_up_reason", J_STRING, false, true, 1, 2000, NULL, &follow_up, NULL},
-	    {"work_done", J_BOOL, false, false, 0, 0, NULL, &work_done, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "resolved", .type = J_BOOL, .required = true, .out = &resolved},
+	    {.name = "resolution",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 4000,
+	     .out = &resolution},
+	    {.name = "follow_up_reason",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &follow_up},
+	    {.name = "work_done", .type = J_BOOL, .out = &work_done},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -496,7 +514,7 @@ int h_visit_complete(struct http_req *r, struct db *db)
 	if (rc < 0)
 		return rc;
 	/* the result, with the survey on the tracking page (R15): for a resolved visit */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "resolution", jstr(resolution));
 	if ((rc = notify(&c, NOTE_RESULT, &(struct notice_facts){.resolved = resolved}, pl)) < 0)
 		return rc;
@@ -505,13 +523,13 @@ int h_visit_complete(struct http_req *r, struct db *db)
 
 int h_visit_absent(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	bool memo_left = false;
 	const char *note = NULL;
 	const struct jfield spec[] = {
-	    {"memo_left", J_BOOL, true, false, 0, 0, NULL, &memo_left, NULL},
-	    {"note", J_STRING, false, true, 0, 2000, NULL, &note, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "memo_left", .type = J_BOOL, .required = true, .out = &memo_left},
+	    {.name = "note", .type = J_STRING, .nullable = true, .max = 2000, .out = &note},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -525,7 +543,7 @@ int h_visit_absent(struct http_req *r, struct db *db)
 	c.ch.absent_note = note;
 	/* R10: a notice on the customer's channel (SMS unless they chose otherwise),
 	 * and the ticket goes back to scheduling */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "memo_left", jbool(memo_left));
 	json_object_object_add(pl, "note", jstr(note));
 	int rc = notify(&c, NOTE_ABSENT, &(struct notice_facts){0}, pl);
@@ -538,11 +556,16 @@ int h_visit_absent(struct http_req *r, struct db *db)
 
 int h_visit_cancel(struct http_req *r, struct db *db)
 {
-	const char *at = NULL;
+	struct jtimestamp at = {0, NULL};
 	const char *reason = NULL;
 	const struct jfield spec[] = {
-	    {"reason", J_STRING, true, false, 1, 2000, NULL, &reason, NULL},
-	    {"at", J_TIME, false, false, 0, 0, NULL, &at, NULL},
+	    {.name = "reason",
+	     .type = J_STRING,
+	     .required = true,
+	     .min = 1,
+	     .max = 2000,
+	     .out = &reason},
+	    {.name = "at", .type = J_TIMESTAMP, .out = &at},
 	    JSPEC_END,
 	};
 	if (!http_parse_body(r, spec))
@@ -553,7 +576,7 @@ int h_visit_cancel(struct http_req *r, struct db *db)
 		return 0;
 	c.ch.cancel_reason = reason;
 	/* the customer hears of it once they had agreed to the visit */
-	struct json_object *pl = json_object_new_object();
+	struct json_object *pl = jobj(r->a);
 	json_object_object_add(pl, "reason", jstr(reason));
 	int rc = notify(&c, NOTE_VISIT_CANCELLED, &(struct notice_facts){.before = c.v.status}, pl);
 	if (rc >= 0)

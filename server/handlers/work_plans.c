@@ -17,7 +17,6 @@
 #include "fieldd/util.h"
 
 #include <json-c/json.h>
-#include <string.h>
 #include <time.h>
 
 #define PLAN_MAX_TICKETS 500
@@ -30,14 +29,10 @@ int h_work_plans_list(struct http_req *r, struct db *db)
 	if (!http_page(r, 50, 500, &limit, &cursor))
 		return 0;
 	f.status = http_query(r, "status");
-	if (f.status) {
-		bool ok = false;
-		for (const char *const *s = domain_plan_statuses; *s && !ok; s++)
-			ok = !strcmp(*s, f.status);
-		if (!ok) {
-			reply_problem(r, ERR_BAD_QUERY, "status is not a work plan status");
-			return 0;
-		}
+	enum plan_status status;
+	if (f.status && !domain_plan_status_parse(f.status, &status)) {
+		reply_problem(r, ERR_BAD_QUERY, "status is not a work plan status");
+		return 0;
 	}
 	const char *t = http_query(r, "team_id");
 	if (t && util_parse_id(t, &f.team_id) < 0) {
@@ -148,7 +143,7 @@ int h_work_plans_create(struct http_req *r, struct db *db)
 	if (n && (rc = link_tickets(r, db, id, lit, n, "ticket_ids")) <= 0)
 		return rc;
 	struct json_object *after = jobj(r->a);
-	json_object_object_add(after, "status", jstr("draft"));
+	json_object_object_add(after, "status", jstr(domain_plan_status_name(PS_DRAFT)));
 	json_object_object_add(after, "team_id", jint(team.id));
 	if (n)
 		json_object_object_add(after, "ticket_ids", json_object_get(tickets));
@@ -255,16 +250,17 @@ static int plan_step(struct http_req *r, struct db *db, enum plan_step step,
 	domain_plan_step(step, p.status, &v);
 	if (!v.ok) {
 		reply_problem(r, v.err,
-			      arena_printf(r->a, "the plan is %s: %s", p.status, v.detail));
+			      arena_printf(r->a, "the plan is %s: %s",
+					   domain_plan_status_name(p.status), v.detail));
 		return 0;
 	}
 	struct json_object *changes = extra ? extra : jobj(r->a);
-	json_object_object_add(changes, "status", jstr(v.next));
+	json_object_object_add(changes, "status", jstr(domain_plan_status_name(v.next.plan)));
 	const char *after = jspec_dump(r->a, changes, NULL);
 	if ((rc = pg_plan_step(db, r->a, p.id, after, r->user->id)) < 0)
 		return rc;
 	struct json_object *b = jobj(r->a);
-	json_object_object_add(b, "status", jstr(p.status));
+	json_object_object_add(b, "status", jstr(domain_plan_status_name(p.status)));
 	rc = pg_case_audit(db, r->a, 0, p.id, 0, r->user->id,
 			   arena_printf(r->a, "work_plan.%s", domain_plan_step_name(step)),
 			   jspec_dump(r->a, b, NULL), after);

@@ -159,7 +159,8 @@ int http_found(struct http_req *r, int rc, const char *what)
 	return HTTP_GO;
 }
 
-enum http_go http_limit(struct http_req *r, int def, int max, int *limit)
+/* The limit query parameter; HTTP_REPLIED: 400 set. */
+static enum http_go http_limit(struct http_req *r, int def, int max, int *limit)
 {
 	const char *l = http_query(r, "limit");
 	*limit = def;

@@ -222,10 +222,11 @@ visit_sql=$(c_stmt "$visit_stmt" server/db/pg_visits.c)
 maxp=$(grep -oE '\$[0-9]+' <<<"$visit_sql" | tr -d '$' | sort -n | tail -n 1)
 [ "$maxp" = 8 ] || die "$visit_stmt takes $maxp parameters, not 8: update the parameters in tests/bench/dispatch.sh"
 # pgbench -M prepared turns :pN into parameters, sent as text like fieldd's; $1,
-# the page cursor, is NULL on the first page, which pgbench cannot send: NULL::text
-[[ $visit_sql == *'$1::text IS NULL'* ]] ||
-	die "$visit_stmt's \$1 is no longer the text cursor: update tests/bench/dispatch.sh"
-sed -E 's/\$1::text/NULL::text/g; s/\$1([^0-9])/NULL::text\1/g; s/\$([0-9]+)/:p\1/g' <<<"$visit_sql" \
+# the page cursor (a visit id), is NULL on the first page, which pgbench cannot send:
+# NULL::bigint
+[[ $visit_sql == *'$1::bigint IS NULL'* ]] ||
+	die "$visit_stmt's \$1 is no longer the id cursor: update tests/bench/dispatch.sh"
+sed -E 's/\$1::bigint/NULL::bigint/g; s/\$1([^0-9])/NULL::bigint\1/g; s/\$([0-9]+)/:p\1/g' <<<"$visit_sql" \
 	>"$logs/visit_list.sql"
 echo >>"$logs/visit_list.sql"
 
@@ -708,7 +709,7 @@ section=$tmp/section.md
 	done <"$tmp/sizes"
 	echo
 	echo "- (i) intake: \`tests/bench/intake.lua\` posts a ticket for one of 20,000 sampled devices (its owner reporting, a fault code that fits its kind, 15 % with a priority); every request is a new ticket with its repeat count, proposal, audit event and, when escalated, the lead's notification; the tickets a run made are deleted afterwards (counts: $(awk '{ printf "%s%s %s: %s", (NR > 1 ? "; " : ""), $1, $3, $4 }' "$tmp/intake_made"))"
-	echo "- (ii)/(iii) \`GET /api/v1/me/visits\` as $eng_login ($eng_today visits today) against pgbench running \`$visit_stmt\` (the statement \`pg_visit_list()\` runs for it) from \`server/db/pg_visits.c\` with the parameters fieldd sends (checked: the statement returns the visits the API returned); the first page's cursor \`\$1\` is NULL, which pgbench cannot send as a parameter, so the script has \`NULL::text\` in its place:"
+	echo "- (ii)/(iii) \`GET /api/v1/me/visits\` as $eng_login ($eng_today visits today) against pgbench running \`$visit_stmt\` (the statement \`pg_visit_list()\` runs for it) from \`server/db/pg_visits.c\` with the parameters fieldd sends (checked: the statement returns the visits the API returned); the first page's cursor \`\$1\` is NULL, which pgbench cannot send as a parameter, so the script has \`NULL::bigint\` in its place:"
 	echo
 	echo '  ```sql'
 	sed 's/^/  /' "$logs/visit_list.sql"

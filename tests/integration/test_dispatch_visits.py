@@ -675,6 +675,53 @@ class Access(Base):
         self.ok("POST", "/tickets/%d/cancel" % t["id"], {"reason": "고객 취소"})
         self.problem(self.call("POST", "/tickets/%d/visits" % t["id"], {}), 409)
 
+    def pages(self, path, token, limit):
+        """Every item of a list, following next_cursor page by page."""
+        items, cursor = [], None
+        for _ in range(1000):
+            j = self.ok("GET", "%s%slimit=%d%s" % (path, "&" if "?" in path else "?", limit,
+                                                    "&cursor=" + cursor if cursor else ""),
+                        token=token)
+            self.assertLessEqual(len(j["items"]), limit)
+            items += j["items"]
+            cursor = j["next_cursor"]
+            if cursor is None:
+                return items
+            # the same cursor as every other list: the id of the page's last item
+            self.assertEqual(cursor, str(j["items"][-1]["id"]))
+        self.fail("%s never ended" % path)
+
+    def test_visit_list_pages_in_start_order(self):
+        # a later visit booked first: ids and start times run in opposite orders
+        early, late = next_slot(), next_slot()
+        _, v_late = self.visit("eng_b", window=late)
+        _, v_early = self.visit("eng_b", window=early)
+        self.assertGreater(v_early["id"], v_late["id"])
+        whole = self.ok("GET", "/visits?limit=500")["items"]
+        self.assertIsNone(self.ok("GET", "/visits?limit=500")["next_cursor"])
+        key = [(epoch(v["start"]), v["id"]) for v in whole]
+        self.assertEqual(key, sorted(key))
+        paged = self.pages("/visits", "dispatcher", 2)
+        self.assertEqual([v["id"] for v in paged], [v["id"] for v in whole])
+        ids = [v["id"] for v in paged]
+        self.assertLess(ids.index(v_early["id"]), ids.index(v_late["id"]))
+        # one person's window (the statement an engineer's day runs), one a page
+        frm = iso(early[0] - HOUR).replace("+", "%2B")
+        to = iso(late[1] + HOUR).replace("+", "%2B")
+        mine = self.pages("/visits?person=%d&from=%s&to=%s" % (U["eng_b"], frm, to), "eng_b", 1)
+        self.assertEqual([v["id"] for v in mine][-2:], [v_early["id"], v_late["id"]])
+        self.assertEqual(len(mine), len({v["id"] for v in mine}))
+        # a cursor that is no id, or the old "<epoch>_<id>" shape: 400 naming the cursor
+        for bad in ("abc", "%d_%d" % (early[0], v_early["id"]), "0", "-3"):
+            with self.subTest(cursor=bad):
+                j = self.problem(self.call("GET", "/visits?cursor=" + bad), 400, "bad_query")
+                self.assertIn("cursor", j["detail"])
+        # a visit the caller cannot see, or none at all, pages nothing and tells nothing
+        for hidden in (self.vc["id"], 99999999):
+            with self.subTest(cursor=hidden):
+                j = self.ok("GET", "/visits?limit=500&cursor=%d" % hidden, token="eng_a")
+                self.assertEqual(j, {"items": [], "next_cursor": None})
+
     def test_reassigned_visit_leaves_the_old_engineer(self):
         t, v = self.visit("eng_a")
         self.ok("GET", "/visits/%d" % v["id"], token="eng_a")

@@ -126,61 +126,6 @@ static void test_kind_bit(void)
 		CHECK_INT_EQ(dsp_kind_bit(domain_device_kinds[i]), 1u << i);
 }
 
-static void test_is_working(void)
-{
-	struct dsp_person p = eng(1, DESKTOP, 0);
-	CHECK(dsp_is_working(&p, at(2026, 3, MON, 9, 0), at(2026, 3, MON, 10, 0)));
-	CHECK(dsp_is_working(&p, at(2026, 3, MON, 17, 0), at(2026, 3, MON, 18, 0)));
-	CHECK(dsp_is_working(&p, at(2026, 3, FRI, 9, 0), at(2026, 3, FRI, 18, 0)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 8, 30), at(2026, 3, MON, 9, 30)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 17, 30), at(2026, 3, MON, 18, 30)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 8, 59) + 59, at(2026, 3, MON, 9, 30)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, SAT, 10, 0), at(2026, 3, SAT, 11, 0)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, SAT + 1, 10, 0), at(2026, 3, SAT + 1, 11, 0)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 10, 0), at(2026, 3, MON, 10, 0))); /* empty */
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 11, 0), at(2026, 3, MON, 10, 0)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 9, 0), at(2026, 3, TUE, 10, 0)));
-
-	/* all day, every day: still no window across midnight */
-	p.work_start_min = 0;
-	p.work_end_min = 1440;
-	p.work_days = 0xfe;
-	CHECK(dsp_is_working(&p, at(2026, 3, SAT, 0, 0), at(2026, 3, SAT, 1, 0)));
-	CHECK(dsp_is_working(&p, at(2026, 3, SAT, 23, 0), at(2026, 3, SAT + 1, 0, 0)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, SAT, 23, 30), at(2026, 3, SAT + 1, 0, 30)));
-
-	/* 13:00-22:00, Tuesday to Saturday */
-	p.work_start_min = 13 * 60;
-	p.work_end_min = 22 * 60;
-	p.work_days = 0x7c;
-	CHECK(!dsp_is_working(&p, at(2026, 3, MON, 14, 0), at(2026, 3, MON, 15, 0)));
-	CHECK(dsp_is_working(&p, at(2026, 3, SAT, 21, 0), at(2026, 3, SAT, 22, 0)));
-	CHECK(!dsp_is_working(&p, at(2026, 3, TUE, 12, 30), at(2026, 3, TUE, 13, 30)));
-
-	/* no hours at all */
-	p.work_start_min = p.work_end_min = 600;
-	CHECK(!dsp_is_working(&p, at(2026, 3, TUE, 10, 0), at(2026, 3, TUE, 10, 30)));
-}
-
-static void test_is_free(void)
-{
-	struct dsp_busy b[] = {{at(2026, 3, MON, 10, 0), at(2026, 3, MON, 11, 0)},
-			       {at(2026, 3, MON, 14, 0), at(2026, 3, MON, 14, 0)}}; /* empty */
-	struct dsp_person p = eng(1, DESKTOP, 0);
-	p.busy = b;
-	p.nbusy = 2;
-	CHECK(dsp_is_free(&p, at(2026, 3, MON, 9, 0), at(2026, 3, MON, 10, 0)));
-	CHECK(dsp_is_free(&p, at(2026, 3, MON, 11, 0), at(2026, 3, MON, 12, 0)));
-	CHECK(!dsp_is_free(&p, at(2026, 3, MON, 10, 30), at(2026, 3, MON, 11, 30)));
-	CHECK(!dsp_is_free(&p, at(2026, 3, MON, 9, 30), at(2026, 3, MON, 10, 30)));
-	CHECK(!dsp_is_free(&p, at(2026, 3, MON, 10, 15), at(2026, 3, MON, 10, 45)));
-	CHECK(!dsp_is_free(&p, at(2026, 3, MON, 9, 0), at(2026, 3, MON, 12, 0)));
-	CHECK(!dsp_is_free(&p, at(2026, 3, MON, 10, 59) + 59, at(2026, 3, MON, 12, 0)));
-	CHECK(dsp_is_free(&p, at(2026, 3, MON, 13, 30), at(2026, 3, MON, 14, 30)));
-	p.nbusy = 0;
-	CHECK(dsp_is_free(&p, at(2026, 3, MON, 10, 0), at(2026, 3, MON, 11, 0)));
-}
-
 static void test_skill_filter(void)
 {
 	struct dsp_person ps[] = {eng(1, PRINTER, 0), eng(2, DESKTOP | LAPTOP, 5),
@@ -674,7 +619,6 @@ static void test_dst(void)
 	p = propose(&r);
 	CHECK_AT(p.start, 2026, 3, 8, 1, 0);
 	CHECK_INT_EQ(p.end - p.start, 3600);
-	CHECK(dsp_is_working(&ps[0], p.start, p.end));
 
 	struct dsp_busy b = {at(2026, 3, 8, 1, 0), at(2026, 3, 8, 4, 0)};
 	ps[0].busy = &b;
@@ -682,8 +626,6 @@ static void test_dst(void)
 	p = propose(&r);
 	CHECK_AT(p.start, 2026, 3, 8, 4, 0);
 	CHECK_AT(p.end, 2026, 3, 8, 5, 0);
-	CHECK(dsp_is_working(&ps[0], p.start, p.end));
-	CHECK(dsp_is_free(&ps[0], p.start, p.end));
 	use_tz("Asia/Seoul");
 }
 
@@ -904,8 +846,6 @@ int main(void)
 	use_tz("Asia/Seoul");
 	CHECK_RUN(test_calendar);
 	CHECK_RUN(test_kind_bit);
-	CHECK_RUN(test_is_working);
-	CHECK_RUN(test_is_free);
 	CHECK_RUN(test_skill_filter);
 	CHECK_RUN(test_working_hours);
 	CHECK_RUN(test_busy);
