@@ -131,21 +131,51 @@ DB_CHECK int pg_idem_put(struct db *db, struct arena *a, int64_t user_id, const 
  * pg_customers.c, pg_devices.c, pg_tickets.c, pg_visits.c, pg_outbox.c (notices),
  * pg_audit.c. Reads return JSON documents built by the database (the *_doc
  * functions of server/db/sql/10_documents.sql) as text in a "doc" column; lists
- * return (id, doc) rows for reply_doc_list(). Writes take the request's validated
- * JSON object as one jsonb parameter where that keeps the SQL honest. */
+ * return (id, doc) rows for reply_doc_list(). Writes take the fields the handler
+ * parsed, one parameter each, never the request body itself. */
 
 struct viewer {
 	int64_t id, team_id;
 	const char *role;
 };
 
-DB_CHECK int pg_customer_insert(struct db *db, struct arena *a, const char *json, int64_t *id);
-DB_CHECK int pg_customer_update(struct db *db, struct arena *a, int64_t id, const char *json);
+/* A customer's columns as the API names them; `given` marks the members a request
+ * carried (in an update, a given NULL clears the column, one not given is kept). */
+enum customer_col {
+	CC_NAME,
+	CC_ORGANISATION,
+	CC_DEPARTMENT,
+	CC_DIVISION,
+	CC_TITLE,
+	CC_RANK,
+	CC_PHONE,
+	CC_EMAIL,
+	CC_PREFERRED_CHANNEL,
+	CC__TEXT, /* the text columns come before it */
+	CC_VIP = CC__TEXT,
+	CC__COUNT
+};
+struct customer_fields {
+	const char *text[CC__TEXT];
+	bool vip;
+	bool given[CC__COUNT];
+};
+/* Absent rank and channel take the defaults (staff, sms), absent vip false. */
+DB_CHECK int pg_customer_insert(struct db *db, struct arena *a, const struct customer_fields *f,
+				int64_t *id);
+DB_CHECK int pg_customer_update(struct db *db, struct arena *a, int64_t id,
+				const struct customer_fields *f);
 DB_CHECK int pg_customer_doc(struct db *db, struct arena *a, int64_t id, const char **doc);
 DB_CHECK int pg_customer_list(struct db *db, struct arena *a, const char *q, int64_t after,
 			      int limit, struct db_rows *rows);
 
-DB_CHECK int pg_device_insert(struct db *db, struct arena *a, const char *json, int64_t *id);
+struct device_fields {
+	const char *asset_tag, *kind, *model, *serial; /* model, serial: NULL for none */
+	int64_t customer_id;
+	const char *building, *floor, *room; /* the location, each NULL for none */
+};
+DB_CHECK int pg_device_insert(struct db *db, struct arena *a, const struct device_fields *f,
+			      int64_t *id);
 /* The device with its fault history; 0 rows when absent or not visible. */
 DB_CHECK int pg_device_doc(struct db *db, struct arena *a, int64_t id, const struct viewer *v,
 			   const char **doc);

@@ -5,14 +5,14 @@
 
 DB_STMT(q_device_insert,
 	"INSERT INTO devices (asset_tag, kind, model, serial, customer_id, building, floor, room)"
-	" SELECT j->>'asset_tag', j->>'kind', j->>'model', j->>'serial',"
-	" (j->>'customer_id')::bigint, j->'location'->>'building', j->'location'->>'floor',"
-	" j->'location'->>'room' FROM (SELECT $1::jsonb AS j) x RETURNING id");
+	" VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8) RETURNING id");
 
-int pg_device_insert(struct db *db, struct arena *a, const char *json, int64_t *id)
+int pg_device_insert(struct db *db, struct arena *a, const struct device_fields *f, int64_t *id)
 {
 	struct db_rows rows;
-	int rc = db_exec(db, a, &q_device_insert, &rows, DB_ARGS(json));
+	int rc = db_exec(db, a, &q_device_insert, &rows,
+			 DB_ARGS(f->asset_tag, f->kind, f->model, f->serial,
+				 db_param_int(a, f->customer_id), f->building, f->floor, f->room));
 	if (rc > 0)
 		*id = db_int(&rows, 0, "id");
 	return rc;

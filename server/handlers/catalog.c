@@ -16,24 +16,75 @@ void viewer_of(struct http_req *r, struct viewer *v)
 	v->role = r->user->role;
 }
 
-static const char *body_text(struct http_req *r)
-{
-	return jspec_dump(r->a, r->json, NULL);
-}
-
 /* ---- customers ---- */
 
-#define CUSTOMER_FIELDS(req)                                                                       \
-	{"name", J_STRING, req, false, 1, 100, NULL, &s, NULL},                                    \
-	    {"organisation", J_STRING, false, true, 0, 200, NULL, &s, NULL},                       \
-	    {"department", J_STRING, false, true, 0, 200, NULL, &s, NULL},                         \
-	    {"division", J_STRING, false, true, 0, 200, NULL, &s, NULL},                           \
-	    {"title", J_STRING, false, true, 0, 100, NULL, &s, NULL},                              \
-	    {"rank", J_ENUM, false, false, 0, 0, domain_ranks, &s, NULL},                          \
-	    {"phone", J_STRING, false, true, 1, 32, NULL, &s, NULL},                               \
-	    {"email", J_STRING, false, true, 3, 254, NULL, &s, NULL},                              \
-	    {"preferred_channel", J_ENUM, false, false, 0, 0, domain_contact_channels, &s, NULL},  \
-	    {"vip", J_BOOL, false, false, 0, 0, NULL, &b, NULL}, JSPEC_END
+/* The members of a customer, parsed into f (required name when creating). */
+static bool parse_customer(struct http_req *r, bool creating, struct customer_fields *f)
+{
+	*f = (struct customer_fields){0};
+	const char **t = f->text;
+	bool *g = f->given;
+	const struct jfield spec[] = {
+	    {.name = "name",
+	     .type = J_STRING,
+	     .required = creating,
+	     .min = 1,
+	     .max = 100,
+	     .out = &t[CC_NAME],
+	     .present = &g[CC_NAME]},
+	    {.name = "organisation",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .max = 200,
+	     .out = &t[CC_ORGANISATION],
+	     .present = &g[CC_ORGANISATION]},
+	    {.name = "department",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .max = 200,
+	     .out = &t[CC_DEPARTMENT],
+	     .present = &g[CC_DEPARTMENT]},
+	    {.name = "division",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .max = 200,
+	     .out = &t[CC_DIVISION],
+	     .present = &g[CC_DIVISION]},
+	    {.name = "title",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .max = 100,
+	     .out = &t[CC_TITLE],
+	     .present = &g[CC_TITLE]},
+	    {.name = "rank",
+	     .type = J_ENUM,
+	     .enums = domain_ranks,
+	     .out = &t[CC_RANK],
+	     .present = &g[CC_RANK]},
+	    {.name = "phone",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 1,
+	     .max = 32,
+	     .out = &t[CC_PHONE],
+	     .present = &g[CC_PHONE]},
+	    {.name = "email",
+	     .type = J_STRING,
+	     .nullable = true,
+	     .min = 3,
+	     .max = 254,
+	     .out = &t[CC_EMAIL],
+	     .present = &g[CC_EMAIL]},
+	    {.name = "preferred_channel",
+	     .type = J_ENUM,
+	     .enums = domain_contact_channels,
+	     .out = &t[CC_PREFERRED_CHANNEL],
+	     .present = &g[CC_PREFERRED_CHANNEL]},
+	    {.name = "vip", .type = J_BOOL, .out = &f->vip, .present = &g[CC_VIP]},
+	    JSPEC_END,
+	};
+	return http_parse_body(r, spec);
+}
 
 int h_customers_list(struct http_req *r, struct db *db)
 {
@@ -51,13 +102,11 @@ int h_customers_list(struct http_req *r, struct db *db)
 
 int h_customers_create(struct http_req *r, struct db *db)
 {
-	const char *s;
-	bool b;
-	const struct jfield spec[] = {CUSTOMER_FIELDS(true)};
-	if (!http_parse_body(r, spec))
+	struct customer_fields f;
+	if (!parse_customer(r, true, &f))
 		return 0;
 	int64_t id;
-	int rc = pg_customer_insert(db, r->a, body_text(r), &id);
+	int rc = pg_customer_insert(db, r->a, &f, &id);
 	const char *doc;
 	if (rc >= 0)
 		rc = pg_customer_doc(db, r->a, id, &doc);
@@ -89,16 +138,14 @@ int h_customers_patch(struct http_req *r, struct db *db)
 	int64_t id;
 	if (http_param_id(r, 0, &id) < 0)
 		return 0;
-	const char *s;
-	bool b;
-	const struct jfield spec[] = {CUSTOMER_FIELDS(false)};
-	if (!http_parse_body(r, spec))
+	struct customer_fields f;
+	if (!parse_customer(r, false, &f))
 		return 0;
 	const char *before, *after;
 	int rc = http_found(r, pg_customer_doc(db, r->a, id, &before), "customer");
 	if (rc <= 0)
 		return rc;
-	if ((rc = pg_customer_update(db, r->a, id, body_text(r))) < 0 ||
+	if ((rc = pg_customer_update(db, r->a, id, &f)) < 0 ||
 	    (rc = pg_customer_doc(db, r->a, id, &after)) < 0)
 		return rc;
 	if ((rc = pg_audit(db, r->a, 0, 0, r->user->id, "customer.updated", before, after)) < 0)
@@ -136,8 +183,7 @@ int h_devices_list(struct http_req *r, struct db *db)
 
 int h_devices_create(struct http_req *r, struct db *db)
 {
-	const char *s;
-	int64_t customer_id;
+	struct device_fields f = {0};
 	struct json_object *location = NULL;
 	const struct jfield spec[] = {
 	    {.name = "asset_tag",
@@ -145,15 +191,15 @@ int h_devices_create(struct http_req *r, struct db *db)
 	     .required = true,
 	     .min = 1,
 	     .max = 64,
-	     .out = &s},
+	     .out = &f.asset_tag},
 	    {.name = "kind",
 	     .type = J_ENUM,
 	     .required = true,
 	     .enums = domain_device_kinds,
-	     .out = &s},
-	    {.name = "model", .type = J_STRING, .nullable = true, .max = 200, .out = &s},
-	    {.name = "serial", .type = J_STRING, .nullable = true, .max = 100, .out = &s},
-	    {.name = "customer_id", .type = J_ID, .required = true, .out = &customer_id},
+	     .out = &f.kind},
+	    {.name = "model", .type = J_STRING, .nullable = true, .max = 200, .out = &f.model},
+	    {.name = "serial", .type = J_STRING, .nullable = true, .max = 100, .out = &f.serial},
+	    {.name = "customer_id", .type = J_ID, .required = true, .out = &f.customer_id},
 	    {.name = "location", .type = J_OBJECT, .nullable = true, .out = &location},
 	    JSPEC_END,
 	};
@@ -161,27 +207,35 @@ int h_devices_create(struct http_req *r, struct db *db)
 		return 0;
 	if (location) {
 		const struct jfield loc[] = {
-		    {.name = "building", .type = J_STRING, .nullable = true, .max = 100, .out = &s},
-		    {.name = "floor", .type = J_STRING, .nullable = true, .max = 20, .out = &s},
-		    {.name = "room", .type = J_STRING, .nullable = true, .max = 50, .out = &s},
+		    {.name = "building",
+		     .type = J_STRING,
+		     .nullable = true,
+		     .max = 100,
+		     .out = &f.building},
+		    {.name = "floor",
+		     .type = J_STRING,
+		     .nullable = true,
+		     .max = 20,
+		     .out = &f.floor},
+		    {.name = "room", .type = J_STRING, .nullable = true, .max = 50, .out = &f.room},
 		    JSPEC_END,
 		};
 		struct json_object *errors = jarr(r->a);
 		if (!jspec_parse(r->a, location, loc, errors)) {
 			for (size_t i = 0; i < json_object_array_length(errors); i++) {
-				struct json_object *e = json_object_array_get_idx(errors, i), *f;
-				if (json_object_object_get_ex(e, "field", &f))
-					json_object_object_add(
-					    e, "field",
-					    json_object_new_string(arena_printf(
-						r->a, "location.%s", json_object_get_string(f))));
+				struct json_object *e = json_object_array_get_idx(errors, i), *name;
+				if (json_object_object_get_ex(e, "field", &name))
+					json_object_object_add(e, "field",
+							       json_object_new_string(arena_printf(
+								   r->a, "location.%s",
+								   json_object_get_string(name))));
 			}
 			reply_invalid_list(r, errors);
 			return 0;
 		}
 	}
 	int64_t id;
-	int rc = pg_device_insert(db, r->a, body_text(r), &id);
+	int rc = pg_device_insert(db, r->a, &f, &id);
 	if (rc < 0 && db_err_unique(db)) {
 		reply_problem(r, ERR_DUPLICATE, "a device with this asset tag exists");
 		return 0;

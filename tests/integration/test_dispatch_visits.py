@@ -505,6 +505,26 @@ class Steps(Base):
 
 # -------------------------------------------------------------------- audit --
 class Audit(Base):
+    def test_customer_patch_changes_only_what_it_names(self):
+        c = self.ok("POST", "/customers", {"name": "부분 수정", "phone": "010-3333-0010",
+                                          "email": "a@example.com", "department": "총무팀"},
+                    expect=201)
+        self.assertEqual(self.sql("SELECT rank || '|' || preferred_channel || '|' || vip"
+                                  " FROM customers WHERE id = %d" % c["id"]), "staff|sms|false")
+        # a given null clears, an absent member stays, vip and channel change
+        self.ok("PATCH", "/customers/%d" % c["id"],
+                {"email": None, "vip": True, "preferred_channel": "email"})
+        self.assertEqual(self.sql(
+            "SELECT name || '|' || phone || '|' || coalesce(email, '-') || '|' || department"
+            " || '|' || vip || '|' || preferred_channel FROM customers WHERE id = %d" % c["id"]),
+            "부분 수정|010-3333-0010|-|총무팀|true|email")
+        d = self.ok("POST", "/devices", {"asset_tag": "PATCH-1", "kind": "desktop", "customer_id": c["id"],
+                                         "location": {"building": "본관", "floor": "3"}},
+                    expect=201)
+        self.assertEqual(self.sql("SELECT building || '|' || floor || '|' || coalesce(room, '-')"
+                                  " || '|' || coalesce(model, '-') FROM devices WHERE id = %d"
+                                  % d["id"]), "본관|3|-|-")
+
     def test_desk_changes_are_audited(self):
         c = self.ok("POST", "/customers", {"name": "감사 대상", "phone": "010-3333-0009"},
                     expect=201)
