@@ -5,6 +5,7 @@ tickets and book visits over HTTP."""
 import datetime as dt
 import os
 import sys
+import unittest
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -91,3 +92,26 @@ class World:
         t = self.ticket(customer)
         self.visit(t["id"], engineer)
         return t
+
+
+class CaseTest(unittest.TestCase):
+    """ok/problem against the module's World (world() returns it)."""
+    maxDiff = None
+
+    def world(self):
+        raise NotImplementedError("the test module returns its World")
+
+    def ok(self, method, path, body=None, token="dispatcher", expect=200):
+        r = self.world().call(method, path, body, token)
+        self.assertEqual(r.status, expect, "%s %s as %s -> %d %s" % (
+            method, path, token, r.status, r.text[:600]))
+        return r.json()
+
+    def problem(self, r, status, code, field=None):
+        self.assertEqual(r.status, status, r.text[:600])
+        self.assertTrue(r.headers.get("Content-Type", "").startswith("application/problem+json"))
+        j = r.json()
+        self.assertEqual(j.get("code"), code, r.text[:600])
+        if field is not None:
+            self.assertIn(field, [e.get("field") for e in j.get("errors", [])], r.text[:600])
+        return j

@@ -28,23 +28,9 @@ def tearDownModule():
     W.close()
 
 
-class Base(unittest.TestCase):
-    maxDiff = None
-
-    def ok(self, method, path, body=None, token="dispatcher", expect=200):
-        r = W.call(method, path, body, token)
-        self.assertEqual(r.status, expect, "%s %s as %s -> %d %s" % (
-            method, path, token, r.status, r.text[:600]))
-        return r.json()
-
-    def problem(self, r, status, code, field=None):
-        self.assertEqual(r.status, status, r.text[:600])
-        self.assertTrue(r.headers.get("Content-Type", "").startswith("application/problem+json"))
-        j = r.json()
-        self.assertEqual(j.get("code"), code, r.text[:600])
-        if field is not None:
-            self.assertIn(field, [e.get("field") for e in j.get("errors", [])], r.text[:600])
-        return j
+class Base(cases_common.CaseTest):
+    def world(self):
+        return W
 
     def plan(self, token="dispatcher", team=1, **extra):
         body = {"title": "경영지원본부 PC 이전", "description": "3층에서 5층으로 PC 40대 이전",
