@@ -6,6 +6,7 @@
     ProblemAssertions  mixin: assertProblem(resp, status, code)
 """
 
+import datetime as dt
 import os
 import queue
 import socket
@@ -97,6 +98,38 @@ class Stack:
         r = self.request("POST", "/api/v1" + path, body=body, token=token)
         if r.status != 201:
             raise harness.HarnessError("POST %s: %d %s" % (path, r.status, r.text))
+        return r.json()
+
+    def intake(self, token, customer_id, asset_tag, server=None):
+        """A desktop for the customer and a ticket on it, taken in over the API (through
+        server, another fieldd process, when given): the ticket."""
+        srv = server or self.server
+
+        def post(path, body):
+            r = srv.request("POST", "/api/v1" + path, body=body, token=token)
+            if r.status != 201:
+                raise harness.HarnessError("POST %s: %d %s" % (path, r.status, r.text))
+            return r.json()
+
+        dev = post("/devices", {"asset_tag": asset_tag, "kind": "desktop",
+                                "customer_id": customer_id, "model": "OptiPlex 7090",
+                                "location": {"building": "본관", "floor": "3", "room": "301"}})
+        return post("/tickets", {"customer_id": customer_id, "device_id": dev["id"],
+                                 "fault_code": "NO_BOOT", "symptom": "전원이 들어오지 않음",
+                                 "channel": "phone", "verification": "callback"})
+
+    def assign_slot(self, token, ticket, engineer_id, slot):
+        """Books the ticket's visit for the engineer in an hour of its own (slot n, from the
+        day after tomorrow on): the visit."""
+        day = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0,
+                                                      microsecond=0)
+        start = day + dt.timedelta(days=2 + slot // 10, hours=1 + slot % 10)
+        r = self.request("POST", "/api/v1/tickets/%d/assign" % ticket, token=token,
+                         body={"engineer_id": engineer_id, "reason": "담당 지정",
+                               "start": start.isoformat(),
+                               "end": (start + dt.timedelta(hours=1)).isoformat()})
+        if r.status not in (200, 201):
+            raise harness.HarnessError("assign: %d %s" % (r.status, r.text))
         return r.json()
 
     def create_user(self, token, login, role, password=USER_PASSWORD, **fields):

@@ -11,7 +11,6 @@ stream cleanly.
 Run: FIELDD_BIN=build/dev/fieldd python3 tests/integration/test_events.py
 """
 
-import datetime as dt
 import os
 import sys
 import unittest
@@ -30,13 +29,10 @@ SERIAL = [0]
 
 
 def make_user(login, role, **extra):
-    body = {"login": login, "name": extra.pop("name", login), "role": role,
-            "password": "pw-%s-123456" % login, "phone": "010-0000-%04d" % (len(USERS) + 1)}
-    body.update(extra)
-    r = SRV.request("POST", API + "/users", body=body, token=TOK["admin"])
-    if r.status != 201:
-        raise harness.HarnessError("user %s: %d %s" % (login, r.status, r.text))
-    USERS[login] = r.json()
+    extra.setdefault("name", login)
+    extra.setdefault("phone", "010-0000-%04d" % (len(USERS) + 1))
+    USERS[login] = ST.create_user(TOK["admin"], login, role, password="pw-%s-123456" % login,
+                                  **extra)
     return USERS[login]
 
 
@@ -73,35 +69,14 @@ def tearDownModule():
 
 def intake(server=None):
     """A ticket taken in over the API (by the dispatcher): its id."""
-    server = server or SRV
     SERIAL[0] += 1
-    r = server.request("POST", API + "/devices", token=TOK["dispatcher"],
-                       body={"asset_tag": "EV-%05d" % SERIAL[0], "kind": "desktop",
-                             "customer_id": CUSTOMER, "model": "OptiPlex 7090",
-                             "location": {"building": "본관", "floor": "3", "room": "301"}})
-    if r.status != 201:
-        raise harness.HarnessError("device: %d %s" % (r.status, r.text))
-    r = server.request("POST", API + "/tickets", token=TOK["dispatcher"],
-                       body={"customer_id": CUSTOMER, "device_id": r.json()["id"],
-                             "fault_code": "NO_BOOT", "symptom": "전원이 들어오지 않음",
-                             "channel": "phone", "verification": "callback"})
-    if r.status != 201:
-        raise harness.HarnessError("ticket: %d %s" % (r.status, r.text))
-    return r.json()["id"]
+    return ST.intake(TOK["dispatcher"], CUSTOMER, "EV-%05d" % SERIAL[0], server)["id"]
 
 
 def assign(ticket, engineer):
     """Books the ticket's visit for engineer in a slot of its own: the visit."""
     SLOT[0] += 1
-    day = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = day + dt.timedelta(days=2 + SLOT[0] // 10, hours=1 + SLOT[0] % 10)
-    r = SRV.request("POST", API + "/tickets/%d/assign" % ticket, token=TOK["dispatcher"],
-                    body={"engineer_id": USERS[engineer]["id"], "reason": "담당 지정",
-                          "start": start.isoformat(), "end": (start + dt.timedelta(hours=1))
-                          .isoformat()})
-    if r.status not in (200, 201):
-        raise harness.HarnessError("assign: %d %s" % (r.status, r.text))
-    return r.json()
+    return ST.assign_slot(TOK["dispatcher"], ticket, USERS[engineer]["id"], SLOT[0])
 
 
 def open_stream(who, server=None, **kw):

@@ -28,13 +28,10 @@ SERIAL = [0]
 
 
 def make_user(login, role, **extra):
-    body = {"login": login, "name": extra.pop("name", login), "role": role,
-            "password": "pw-%s-123456" % login, "phone": "010-0000-%04d" % (len(USERS) + 1)}
-    body.update(extra)
-    r = SRV.request("POST", API + "/users", body=body, token=TOK["admin"])
-    if r.status != 201:
-        raise harness.HarnessError("user %s: %d %s" % (login, r.status, r.text))
-    USERS[login] = r.json()
+    extra.setdefault("name", login)
+    extra.setdefault("phone", "010-0000-%04d" % (len(USERS) + 1))
+    USERS[login] = ST.create_user(TOK["admin"], login, role, password="pw-%s-123456" % login,
+                                  **extra)
     return USERS[login]
 
 
@@ -78,29 +75,9 @@ def tearDownModule():
 def booked_visit(engineer):
     """A ticket taken in and booked for engineer: (ticket, visit)."""
     SERIAL[0] += 1
-    r = SRV.request("POST", API + "/devices", token=TOK["dispatcher"],
-                    body={"asset_tag": "RF-%05d" % SERIAL[0], "kind": "desktop",
-                          "customer_id": CUSTOMER, "model": "OptiPlex 7090",
-                          "location": {"building": "본관", "floor": "3", "room": "301"}})
-    if r.status != 201:
-        raise harness.HarnessError("device: %d %s" % (r.status, r.text))
-    r = SRV.request("POST", API + "/tickets", token=TOK["dispatcher"],
-                    body={"customer_id": CUSTOMER, "device_id": r.json()["id"],
-                          "fault_code": "NO_BOOT", "symptom": "전원이 들어오지 않음",
-                          "channel": "phone", "verification": "callback"})
-    if r.status != 201:
-        raise harness.HarnessError("ticket: %d %s" % (r.status, r.text))
-    ticket = r.json()["id"]
     SLOT[0] += 1
-    day = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = day + dt.timedelta(days=2 + SLOT[0] // 10, hours=1 + SLOT[0] % 10)
-    r = SRV.request("POST", API + "/tickets/%d/assign" % ticket, token=TOK["dispatcher"],
-                    body={"engineer_id": USERS[engineer]["id"], "reason": "담당 지정",
-                          "start": start.isoformat(),
-                          "end": (start + dt.timedelta(hours=1)).isoformat()})
-    if r.status not in (200, 201):
-        raise harness.HarnessError("assign: %d %s" % (r.status, r.text))
-    return ticket, r.json()["id"]
+    ticket = ST.intake(TOK["dispatcher"], CUSTOMER, "RF-%05d" % SERIAL[0])["id"]
+    return ticket, ST.assign_slot(TOK["dispatcher"], ticket, USERS[engineer]["id"], SLOT[0])["id"]
 
 
 def now():
