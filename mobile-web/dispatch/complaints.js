@@ -3,11 +3,11 @@
 // for its next step, and, first, the survey candidates (a low survey rating opened a
 // complaint with channel "survey"). A `complaint` event refetches that complaint
 // (GET /complaints/{id}); a closed one leaves the queue.
-import { html, useState, useEffect, imeGuard } from '/shared/ui.js';
+import { html, useState, imeGuard } from '/shared/ui.js';
 import { api, ApiError, newKey } from '/shared/api.js';
 import { desk } from '/shared/words.js';
-import { onEvent } from '/dispatch/live.js';
-import { all, board, explain, failText, toLogin, when, st, Problem } from '/dispatch/app.js';
+import { useLiveRows } from '/dispatch/rows.js';
+import { board, explain, failText, toLogin, when, st, Problem } from '/dispatch/app.js';
 
 const OPEN = ['received', 'analysed', 'resolved', 'notified'];
 
@@ -82,37 +82,15 @@ function Complaint({ c, onDone }) {
 }
 
 export function Complaints() {
-  const [map, setMap] = useState(null);
-  const [err, setErr] = useState(null);
-  const fail = (e) => (e instanceof ApiError && e.status === 401 ? toLogin() : setErr(failText(e)));
-  const reload = () => Promise.all(OPEN.map((s) => all('/complaints?status=' + s, 500))).then(
-    (lists) => { setMap(new Map(lists.flat().map((c) => [c.id, c]))); setErr(null); }, fail);
-  const put = (c) => setMap((m) => { const n = new Map(m || []); OPEN.includes(c.status) ? n.set(c.id, c) : n.delete(c.id); return n; });
-  useEffect(() => {
-    reload();
-    const timers = new Map();
-    const off = onEvent((ev) => {
-      if (ev.kind === 'resync') return reload();
-      if (ev.kind !== 'complaint') return;
-      clearTimeout(timers.get(ev.ref));
-      timers.set(ev.ref, setTimeout(() => {
-        timers.delete(ev.ref);
-        api('GET', '/complaints/' + ev.ref).then(put, (e) => {
-          if (e instanceof ApiError && e.status === 404) setMap((m) => { const n = new Map(m || []); n.delete(ev.ref); return n; });
-          else fail(e);
-        });
-      }, 50));
-    });
-    return () => { off(); for (const t of timers.values()) clearTimeout(t); };
-  }, []);
-  const list = map ? [...map.values()].sort((a, b) => a.id - b.id) : [];
+  const { list: rows, err, put } = useLiveRows('complaint', '/complaints', OPEN);
+  const list = rows || [];
   const survey = list.filter((c) => c.channel === 'survey' && c.status === 'received');
   const rest = list.filter((c) => !survey.includes(c));
   return html`<main class="wide">
     <h1>${desk.complaints}</h1>
     <${Problem} text=${err} />
     <p class="note">R13: 접수한 민원은 원인 분석, 처리, 결과 통보, 고객 의견 순서로 처리합니다. 간단한 민원은 7일 안에 회신합니다.</p>
-    ${!map ? html`<p class="note">불러오는 중…</p>` : html`
+    ${!rows ? html`<p class="note">불러오는 중…</p>` : html`
       <section class="lane" aria-labelledby="cq-survey">
         <h2 id="cq-survey">${desk.surveyCandidates} <span class="count">${survey.length}건</span></h2>
         ${survey.length ? html`<ul class="plain">${survey.map((c) => html`<${Complaint} key=${c.id} c=${c} onDone=${put} />`)}</ul>`

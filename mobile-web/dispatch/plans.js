@@ -3,11 +3,11 @@
 // them without the buttons. Then the approved plans and those under way. A `work_plan`
 // event refetches that plan (GET /work-plans/{id}), so a decision on one board shows on
 // every other at once.
-import { html, useState, useEffect, imeGuard } from '/shared/ui.js';
+import { html, useState, imeGuard } from '/shared/ui.js';
 import { api, ApiError, newKey } from '/shared/api.js';
 import { desk } from '/shared/words.js';
-import { onEvent } from '/dispatch/live.js';
-import { all, explain, failText, toLogin, when, st, Problem } from '/dispatch/app.js';
+import { useLiveRows } from '/dispatch/rows.js';
+import { explain, failText, toLogin, when, st, Problem } from '/dispatch/app.js';
 
 const SHOWN = ['submitted', 'approved', 'in_progress'];
 
@@ -60,35 +60,13 @@ function Plan({ p, onDone }) {
 }
 
 export function Plans() {
-  const [map, setMap] = useState(null);
-  const [err, setErr] = useState(null);
-  const fail = (e) => (e instanceof ApiError && e.status === 401 ? toLogin() : setErr(failText(e)));
-  const reload = () => Promise.all(SHOWN.map((s) => all('/work-plans?status=' + s, 500))).then(
-    (lists) => { setMap(new Map(lists.flat().map((p) => [p.id, p]))); setErr(null); }, fail);
-  const put = (p) => setMap((m) => { const n = new Map(m || []); SHOWN.includes(p.status) ? n.set(p.id, p) : n.delete(p.id); return n; });
-  useEffect(() => {
-    reload();
-    const timers = new Map();
-    const off = onEvent((ev) => {
-      if (ev.kind === 'resync') return reload();
-      if (ev.kind !== 'work_plan') return;
-      clearTimeout(timers.get(ev.ref));
-      timers.set(ev.ref, setTimeout(() => {
-        timers.delete(ev.ref);
-        api('GET', '/work-plans/' + ev.ref).then(put, (e) => {
-          if (e instanceof ApiError && e.status === 404) setMap((m) => { const n = new Map(m || []); n.delete(ev.ref); return n; });
-          else fail(e);
-        });
-      }, 50));
-    });
-    return () => { off(); for (const t of timers.values()) clearTimeout(t); };
-  }, []);
-  const list = map ? [...map.values()].sort((a, b) => a.id - b.id) : [];
+  const { list: rows, err, put } = useLiveRows('work_plan', '/work-plans', SHOWN);
+  const list = rows || [];
   return html`<main class="wide">
     <h1>${desk.plans}</h1>
     <${Problem} text=${err} />
     <p class="note">R12: 대규모 작업은 계획을 세워 팀장 승인을 받은 뒤 시작하고, 끝나면 완료 보고서를 씁니다.</p>
-    ${!map ? html`<p class="note">불러오는 중…</p>` : SHOWN.map((s) => {
+    ${!rows ? html`<p class="note">불러오는 중…</p>` : SHOWN.map((s) => {
       const items = list.filter((p) => p.status === s);
       return html`<section class="lane" aria-labelledby=${'pl-' + s} key=${s}>
         <h2 id=${'pl-' + s}>${desk.planStatus[s]} <span class="count">${items.length}건</span></h2>
